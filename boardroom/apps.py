@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class BoardroomConfig(AppConfig):
+    name = "boardroom"
+    verbose_name = "Boardroom"

@@ -1,0 +1,277 @@
+"""The one permission policy of Boardroom.
+
+Every question of access goes through here:
+
+* ``can(user, action, obj)`` — may this user do this to this object?
+* ``visible(user, queryset)`` — which of these objects may this user see (filtered in SQL)?
+* ``audience(obj)`` — who may see this object (for notifications and live fan-out)?
+* ``get_or_404(user, action, queryset, **lookup)`` — the object, or 404 if the user may not
+  know it exists (403 if they may see it but not do ``action``).
+
+django-guardian stores the grants: each role on a board is a set of object permissions on the
+``Board``. The policy adds what grants cannot express: a grant counts only while the user holds
+a membership in force that day; Part B (confidential) items need ``view_confidential``; draft
+meetings are seen only by those who prepare them. Superusers and global (model-level)
+permissions open nothing here: board content is reached through board grants alone.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any, TypeVar
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.core.exceptions import PermissionDenied
+from django.db.models import Model, Q, QuerySet
+from django.http import Http404
+
+from documents.models import Paper, PaperVersion
+from meetings.models import (
+    AgendaItem,
+    Board,
+    BoardGroupObjectPermission,
+    BoardUserObjectPermission,
+    Meeting,
+    MeetingStatus,
+    Membership,
+    Role,
+)
+
+M = TypeVar("M", bound=Model)
+AnyUser = AbstractBaseUser | AnonymousUser
+
+
+class Action(StrEnum):
+    VIEW = "view"  # see it exists and read it (download, for papers)
+    MANAGE = "manage"  # build agendas, upload papers, edit meeting details
+    PUBLISH = "publish"  # publish a meeting to its members
+    CHAIR = "chair"  # start/close a meeting, set the current item
+    PARTICIPATE = "participate"  # comment, declare interests, vote
+
+
+# Board-level grants (guardian codenames on Board).
+VIEW_BOARD = "view_board"
+VIEW_CONFIDENTIAL = "view_confidential"
+MANAGE_BOARD = "manage_board"
+CHAIR_BOARD = "chair_board"
+PARTICIPATE = "participate"
+
+ROLE_GRANTS: dict[str, frozenset[str]] = {
+    Role.CHAIR: frozenset({VIEW_BOARD, VIEW_CONFIDENTIAL, MANAGE_BOARD, CHAIR_BOARD, PARTICIPATE}),
+    Role.SECRETARY: frozenset({VIEW_BOARD, VIEW_CONFIDENTIAL, MANAGE_BOARD, PARTICIPATE}),
+    Role.MEMBER: frozenset({VIEW_BOARD, VIEW_CONFIDENTIAL, PARTICIPATE}),
+    Role.OBSERVER: frozenset({VIEW_BOARD}),
+}
+ALL_GRANTS: frozenset[str] = frozenset().union(*ROLE_GRANTS.values())
+
+# Meetings members may take part in (comment, declare, vote).
+OPEN_FOR_PARTICIPATION = frozenset({MeetingStatus.PUBLISHED, MeetingStatus.LIVE})
+
+
+@dataclass(frozen=True)
+class Access:
+    """What one user holds, per board id: the grants that count today."""
+
+    grants: dict[int, frozenset[str]] = field(default_factory=dict)
+
+    def boards_with(self, codename: str) -> set[int]:
+        return {board_id for board_id, held in self.grants.items() if codename in held}
+
+    def on(self, board_id: int) -> frozenset[str]:
+        return self.grants.get(board_id, frozenset())
+
+
+NO_ACCESS = Access()
+_CACHE_ATTR = "_boardroom_access"
+
+
+def access_for(user: AnyUser | None) -> Access:
+    """The user's grants that count today. Memoised on the user object for one request."""
+    if user is None or not user.is_authenticated or not user.is_active:
+        return NO_ACCESS
+    cached = getattr(user, _CACHE_ATTR, None)
+    if cached is not None:
+        return cached
+    access = _load_access([user.pk]).get(user.pk, NO_ACCESS)
+    setattr(user, _CACHE_ATTR, access)
+    return access
+
+
+def forget(user: AnyUser) -> None:
+    """Drop the memoised grants (after a membership or grant change, or on a long-lived socket)."""
+    if hasattr(user, _CACHE_ATTR):
+        delattr(user, _CACHE_ATTR)
+
+
+def _load_access(user_ids: Iterable[int], board_id: int | None = None) -> dict[int, Access]:
+    """Grants in force for several users: guardian grants on boards where a membership is current."""
+    user_ids = list(user_ids)
+    current = Membership.objects.current().filter(user_id__in=user_ids)
+    if board_id is not None:
+        current = current.filter(board_id=board_id)
+    seated: set[tuple[int, int]] = set(current.values_list("user_id", "board_id"))
+    if not seated:
+        return {}
+    boards = {b for _, b in seated}
+    found: dict[tuple[int, int], set[str]] = {}
+    direct = BoardUserObjectPermission.objects.filter(
+        user_id__in=user_ids, content_object_id__in=boards, permission__codename__in=ALL_GRANTS
+    ).values_list("user_id", "content_object_id", "permission__codename")
+    via_groups = BoardGroupObjectPermission.objects.filter(
+        group__user__in=user_ids, content_object_id__in=boards, permission__codename__in=ALL_GRANTS
+    ).values_list("group__user", "content_object_id", "permission__codename")
+    for uid, bid, codename in [*direct, *via_groups]:
+        if (uid, bid) in seated:
+            found.setdefault((uid, bid), set()).add(codename)
+    result: dict[int, dict[int, frozenset[str]]] = {}
+    for (uid, bid), codenames in found.items():
+        result.setdefault(uid, {})[bid] = frozenset(codenames)
+    return {uid: Access(grants) for uid, grants in result.items()}
+
+
+# --- the rules -------------------------------------------------------------------------------
+
+
+def _meeting_rule(held: frozenset[str], meeting: Meeting, action: Action) -> bool:
+    if VIEW_BOARD not in held:
+        return False
+    prepares = MANAGE_BOARD in held or CHAIR_BOARD in held
+    if meeting.status == MeetingStatus.DRAFT and not prepares:
+        return False
+    if action == Action.VIEW:
+        return True
+    if action in (Action.MANAGE, Action.PUBLISH):
+        return MANAGE_BOARD in held
+    if action == Action.CHAIR:
+        return CHAIR_BOARD in held and meeting.status != MeetingStatus.DRAFT
+    if action == Action.PARTICIPATE:
+        return PARTICIPATE in held and meeting.status in OPEN_FOR_PARTICIPATION
+    return False
+
+
+def _item_rule(held: frozenset[str], item: AgendaItem, action: Action) -> bool:
+    if item.confidential and VIEW_CONFIDENTIAL not in held:
+        return False
+    if action == Action.PUBLISH:
+        return False
+    return _meeting_rule(held, item.meeting, action)
+
+
+def _allowed(held: frozenset[str], obj: Model, action: Action) -> bool:
+    if isinstance(obj, Board):
+        if action == Action.VIEW:
+            return VIEW_BOARD in held
+        if action == Action.MANAGE:
+            return VIEW_BOARD in held and MANAGE_BOARD in held
+        return False
+    if isinstance(obj, Meeting):
+        return _meeting_rule(held, obj, action)
+    if isinstance(obj, AgendaItem):
+        return _item_rule(held, obj, action)
+    if isinstance(obj, Paper):
+        return action in (Action.VIEW, Action.MANAGE) and _item_rule(held, obj.item, action)
+    if isinstance(obj, PaperVersion):
+        return action in (Action.VIEW, Action.MANAGE) and _item_rule(held, obj.paper.item, action)
+    raise TypeError(f"The policy has no rules for {type(obj).__name__}")
+
+
+def board_id_of(obj: Model) -> int:
+    if isinstance(obj, Board):
+        return obj.pk
+    if isinstance(obj, Meeting):
+        return obj.board_id
+    if isinstance(obj, AgendaItem):
+        return obj.meeting.board_id
+    if isinstance(obj, Paper):
+        return obj.item.meeting.board_id
+    if isinstance(obj, PaperVersion):
+        return obj.paper.item.meeting.board_id
+    raise TypeError(f"The policy has no rules for {type(obj).__name__}")
+
+
+# --- the questions ---------------------------------------------------------------------------
+
+
+def can(user: AnyUser | None, action: Action | str, obj: Model) -> bool:
+    """May ``user`` do ``action`` to ``obj``?"""
+    access = access_for(user)
+    if not access.grants:
+        return False
+    return _allowed(access.on(board_id_of(obj)), obj, Action(action))
+
+
+def _visibility_q(access: Access, model: type[Model], prefix: str = "") -> Q:
+    """A filter selecting the objects of ``model`` the holder of ``access`` may see."""
+    viewable = access.boards_with(VIEW_BOARD)
+    if model is Board:
+        return Q(**{f"{prefix}pk__in": viewable})
+    if model is Meeting:
+        preparing = (access.boards_with(MANAGE_BOARD) | access.boards_with(CHAIR_BOARD)) & viewable
+        return Q(**{f"{prefix}board_id__in": viewable}) & (
+            ~Q(**{f"{prefix}status": MeetingStatus.DRAFT}) | Q(**{f"{prefix}board_id__in": preparing})
+        )
+    if model is AgendaItem:
+        confidential_ok = access.boards_with(VIEW_CONFIDENTIAL) & viewable
+        return _visibility_q(access, Meeting, f"{prefix}meeting__") & (
+            Q(**{f"{prefix}confidential": False}) | Q(**{f"{prefix}meeting__board_id__in": confidential_ok})
+        )
+    if model is Paper:
+        return _visibility_q(access, AgendaItem, f"{prefix}item__")
+    if model is PaperVersion:
+        return _visibility_q(access, Paper, f"{prefix}paper__")
+    raise TypeError(f"The policy has no rules for {model.__name__}")
+
+
+def visible(user: AnyUser | None, queryset: QuerySet[M]) -> QuerySet[M]:
+    """Narrow ``queryset`` to the objects ``user`` may see, inside the SQL query."""
+    access = access_for(user)
+    if not access.grants:
+        return queryset.none()
+    return queryset.filter(_visibility_q(access, queryset.model))
+
+
+def get_or_404(user: AnyUser | None, action: Action | str, queryset: QuerySet[M], **lookup: Any) -> M:
+    """Fetch one object for ``action``.
+
+    Missing and invisible are the same 404, so existence leaks nothing. An object the user
+    may see but not act on is a 403.
+    """
+    try:
+        obj = visible(user, queryset).get(**lookup)
+    except (queryset.model.DoesNotExist, ValueError, TypeError):
+        raise Http404("No such page.") from None
+    if Action(action) != Action.VIEW and not can(user, action, obj):
+        raise PermissionDenied("You may see this, but not do that.")
+    return obj
+
+
+def audience(obj: Model, action: Action | str = Action.VIEW) -> QuerySet[AbstractBaseUser]:
+    """Every user who may do ``action`` to ``obj`` today (e.g. who may see it)."""
+    board_id = board_id_of(obj)
+    seated = Membership.objects.current().filter(board_id=board_id).values_list("user_id", flat=True)
+    accesses = _load_access(set(seated), board_id=board_id)
+    allowed = [uid for uid, access in accesses.items() if _allowed(access.on(board_id), obj, Action(action))]
+    return get_user_model().objects.filter(pk__in=allowed, is_active=True)
+
+
+def direct_grants(user: AbstractBaseUser, board: Board) -> list[str]:
+    """The board codenames granted directly to ``user`` (as stored, whatever the dates say)."""
+    return list(
+        BoardUserObjectPermission.objects.filter(user=user, content_object=board).values_list(
+            "permission__codename", flat=True
+        )
+    )
+
+
+def may_administer_boards(user: AnyUser | None) -> bool:
+    """Staff administrators set up boards and seats. This opens no board content."""
+    return bool(
+        user is not None
+        and user.is_authenticated
+        and user.is_active
+        and getattr(user, "is_staff", False)
+        and user.has_perm("meetings.add_membership")
+    )

@@ -1,0 +1,31 @@
+"""Database: SQLite in WAL mode by default, PostgreSQL (psycopg 3) when DATABASE_URL is set."""
+
+import dj_database_url
+
+from .env import DATA_DIR, env_str
+
+_url = env_str("DATABASE_URL")
+
+if _url:
+    DATABASES = {"default": dj_database_url.parse(_url, conn_max_age=60, conn_health_checks=True)}
+else:
+    DATA_DIR.mkdir(parents=True, exist_ok=True)
+    DATABASES = {
+        "default": {
+            "ENGINE": "django.db.backends.sqlite3",
+            "NAME": DATA_DIR / "boardroom.sqlite3",
+            "OPTIONS": {
+                # WAL lets readers carry on while one writer commits; IMMEDIATE takes the
+                # write lock at BEGIN so two writers queue instead of failing mid-transaction.
+                "init_command": (
+                    "PRAGMA journal_mode=WAL;"
+                    "PRAGMA synchronous=NORMAL;"
+                    "PRAGMA foreign_keys=ON;"
+                    "PRAGMA busy_timeout=5000;"
+                ),
+                "transaction_mode": "IMMEDIATE",
+                "timeout": 20,
+            },
+            "TEST": {"NAME": str(DATA_DIR / "test-boardroom.sqlite3")},
+        }
+    }

@@ -1,0 +1,174 @@
+"""Boards, memberships, meetings and their agendas."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
+
+
+class Board(models.Model):
+    """A board or committee: the unit that owns meetings and grants access."""
+
+    name = models.CharField(max_length=200)
+    slug = models.SlugField(max_length=80, unique=True)
+    organisation = models.CharField(max_length=200, blank=True)
+    description = models.TextField(blank=True)
+    time_zone = models.CharField(max_length=64, default="Europe/London")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+        permissions = [
+            ("view_confidential", "Can see Part B (confidential) items and papers"),
+            ("manage_board", "Can build agendas, upload papers and publish meetings"),
+            ("chair_board", "Can chair meetings"),
+            ("participate", "Can comment, vote and declare interests"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("board", args=[self.pk])
+
+
+class BoardUserObjectPermission(UserObjectPermissionBase):
+    """Guardian grants on a board to one user (direct foreign key, so grant lookups join)."""
+
+    content_object = models.ForeignKey(Board, on_delete=models.CASCADE)
+
+
+class BoardGroupObjectPermission(GroupObjectPermissionBase):
+    content_object = models.ForeignKey(Board, on_delete=models.CASCADE)
+
+
+class Role(models.TextChoices):
+    CHAIR = "chair", "Chair"
+    SECRETARY = "secretary", "Secretary"
+    MEMBER = "member", "Member"
+    OBSERVER = "observer", "Observer"
+
+
+class MembershipQuerySet(models.QuerySet["Membership"]):
+    def current(self, on: dt.date | None = None) -> MembershipQuerySet:
+        """Memberships in force on a day (today by default, in the project's time zone)."""
+        day = on or timezone.localdate()
+        return self.filter(Q(valid_until__isnull=True) | Q(valid_until__gte=day), valid_from__lte=day)
+
+
+class Membership(models.Model):
+    """A person's seat on a board for a period. Access lasts only while it is in force."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships")
+    board = models.ForeignKey(Board, on_delete=models.CASCADE, related_name="memberships")
+    role = models.CharField(max_length=16, choices=Role.choices, default=Role.MEMBER)
+    title = models.CharField(max_length=120, blank=True, help_text="e.g. Treasurer, Vice-chair")
+    valid_from = models.DateField(default=timezone.localdate)
+    valid_until = models.DateField(null=True, blank=True, help_text="Last day of the term; empty if open-ended")
+
+    objects = MembershipQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["board", "role", "user__last_name"]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "board", "valid_from"], name="membership_unique_start"),
+            models.CheckConstraint(
+                condition=Q(valid_until__isnull=True) | Q(valid_until__gte=models.F("valid_from")),
+                name="membership_until_after_from",
+            ),
+        ]
+        indexes = [models.Index(fields=["user", "valid_from", "valid_until"])]
+
+    def __str__(self) -> str:
+        return f"{self.user} — {self.get_role_display()} of {self.board}"
+
+    def in_force(self, on: dt.date | None = None) -> bool:
+        day = on or timezone.localdate()
+        return self.valid_from <= day and (self.valid_until is None or self.valid_until >= day)
+
+
+class MeetingStatus(models.TextChoices):
+    DRAFT = "draft", "Draft"
+    PUBLISHED = "published", "Published"
+    LIVE = "live", "In progress"
+    CLOSED = "closed", "Closed"
+    MINUTED = "minuted", "Minuted"
+
+
+class Meeting(models.Model):
+    board = models.ForeignKey(Board, on_delete=models.CASCADE, related_name="meetings")
+    title = models.CharField(max_length=200)
+    starts_at = models.DateTimeField()
+    ends_at = models.DateTimeField(null=True, blank=True)
+    location = models.CharField(max_length=300, blank=True)
+    video_url = models.URLField(blank=True, max_length=500)
+    status = models.CharField(max_length=16, choices=MeetingStatus.choices, default=MeetingStatus.DRAFT)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-starts_at"]
+        indexes = [models.Index(fields=["board", "starts_at"]), models.Index(fields=["status", "starts_at"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(ends_at__isnull=True) | Q(ends_at__gte=models.F("starts_at")),
+                name="meeting_ends_after_start",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.board.name}: {self.title}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("meeting", args=[self.pk])
+
+    @property
+    def is_upcoming(self) -> bool:
+        return self.starts_at >= timezone.now()
+
+
+class Purpose(models.TextChoices):
+    DECISION = "decision", "For decision"
+    DISCUSSION = "discussion", "For discussion"
+    INFORMATION = "information", "For information"
+
+
+class AgendaItem(models.Model):
+    """One item of a meeting's agenda. Items nest one level under a parent (2, 2.1, 2.2 …)."""
+
+    meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="items")
+    parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.CASCADE, related_name="children")
+    position = models.PositiveIntegerField(default=0, help_text="Order among siblings")
+    number = models.CharField(max_length=16, blank=True, editable=False)
+    sort_key = models.CharField(max_length=32, blank=True, editable=False)
+    title = models.CharField(max_length=300)
+    description = models.TextField(blank=True)
+    purpose = models.CharField(max_length=16, choices=Purpose.choices, default=Purpose.INFORMATION)
+    presenter = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="presented_items"
+    )
+    presenter_name = models.CharField(max_length=200, blank=True, help_text="For presenters without an account")
+    duration_minutes = models.PositiveIntegerField(default=0)
+    confidential = models.BooleanField(
+        default=False, verbose_name="Part B (confidential)", help_text="Never public; observers do not see it"
+    )
+
+    class Meta:
+        # sort_key ("0002.0001") puts every child right after its parent in one ordered query.
+        ordering = ["meeting", "sort_key"]
+        indexes = [models.Index(fields=["meeting", "sort_key"])]
+
+    def __str__(self) -> str:
+        return f"{self.number} {self.title}".strip()
+
+    @property
+    def presenter_label(self) -> str:
+        if self.presenter_id and self.presenter is not None:
+            return self.presenter.get_full_name() or self.presenter.get_username()
+        return self.presenter_name

@@ -1,0 +1,47 @@
+"""Reads for boards and meetings. Every queryset here is already narrowed by the policy."""
+
+from __future__ import annotations
+
+from django.db.models import Prefetch, QuerySet
+from django.utils import timezone
+
+from boardroom import policy
+from boardroom.policy import AnyUser
+from documents.models import Paper
+
+from .models import AgendaItem, Board, Meeting, Membership
+
+
+def boards_for(user: AnyUser) -> QuerySet[Board]:
+    return policy.visible(user, Board.objects.all()).order_by("name")
+
+
+def roles_for(user: AnyUser) -> dict[int, Membership]:
+    """The user's membership in force on each board, to show their role."""
+    if not user.is_authenticated:
+        return {}
+    return {m.board_id: m for m in Membership.objects.current().filter(user_id=user.pk)}
+
+
+def upcoming_meetings_for(user: AnyUser, limit: int = 10) -> QuerySet[Meeting]:
+    return (
+        policy.visible(user, Meeting.objects.all())
+        .filter(starts_at__gte=timezone.now() - timezone.timedelta(hours=12))
+        .select_related("board")
+        .order_by("starts_at")[:limit]
+    )
+
+
+def meetings_of_board(user: AnyUser, board: Board) -> QuerySet[Meeting]:
+    return policy.visible(user, Meeting.objects.filter(board=board)).order_by("-starts_at")
+
+
+def agenda_for(user: AnyUser, meeting: Meeting) -> list[AgendaItem]:
+    """The items of ``meeting`` this user may see, in agenda order, with their visible papers."""
+    papers = policy.visible(user, Paper.objects.all()).select_related("current_version").order_by("position", "pk")
+    return list(
+        policy.visible(user, AgendaItem.objects.filter(meeting=meeting))
+        .select_related("presenter")
+        .prefetch_related(Prefetch("papers", queryset=papers, to_attr="visible_papers"))
+        .order_by("sort_key")
+    )

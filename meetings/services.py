@@ -1,0 +1,198 @@
+"""Writes for boards, memberships, meetings and agendas. Every change goes through here."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+from guardian.shortcuts import assign_perm, remove_perm
+
+from boardroom import policy
+from boardroom.policy import Action
+
+from .models import AgendaItem, Board, Meeting, MeetingStatus, Membership, Purpose
+
+
+def _require(actor: AbstractBaseUser | None, action: Action, obj: object) -> None:
+    if actor is None or not policy.can(actor, action, obj):  # type: ignore[arg-type]
+        raise PermissionDenied(f"Not allowed to {action} this {type(obj).__name__.lower()}.")
+
+
+def _require_board_admin(actor: AbstractBaseUser | None, board: Board | None) -> None:
+    """Board set-up is for the board's secretary or chair, or a staff administrator."""
+    if actor is not None and policy.may_administer_boards(actor):
+        return
+    if board is None:
+        raise PermissionDenied("Only an administrator may create boards.")
+    _require(actor, Action.MANAGE, board)
+
+
+# --- boards and memberships ------------------------------------------------------------------
+
+
+def board_create(*, actor: AbstractBaseUser | None, name: str, slug: str, organisation: str = "",
+                 description: str = "", time_zone: str = "Europe/London") -> Board:
+    """Create a board. Only staff administrators create boards."""
+    _require_board_admin(actor, None)
+    board = Board(name=name, slug=slug, organisation=organisation, description=description, time_zone=time_zone)
+    board.full_clean()
+    board.save()
+    return board
+
+
+def membership_sync_grants(*, user: AbstractBaseUser, board: Board) -> None:
+    """Make the user's guardian grants on ``board`` match their memberships not yet ended.
+
+    Grants for terms that start in the future are held already; the policy still refuses them
+    until the term begins. Ended terms lose their grants, including direct ones.
+    """
+    today = timezone.localdate()
+    roles = Membership.objects.filter(user=user, board=board).exclude(valid_until__lt=today).values_list(
+        "role", flat=True
+    )
+    wanted: set[str] = set().union(*(policy.ROLE_GRANTS[r] for r in roles)) if roles else set()
+    held = set(policy.direct_grants(user, board))
+    for codename in sorted(held - wanted):
+        remove_perm(f"meetings.{codename}", user, board)
+    for codename in sorted(wanted - held):
+        assign_perm(f"meetings.{codename}", user, board)
+    policy.forget(user)
+
+
+@transaction.atomic
+def membership_create(*, actor: AbstractBaseUser | None, board: Board, user: AbstractBaseUser, role: str,
+                      valid_from: dt.date | None = None, valid_until: dt.date | None = None,
+                      title: str = "") -> Membership:
+    """Seat ``user`` on ``board`` in ``role`` for a term, and grant what the role carries."""
+    _require_board_admin(actor, board)
+    membership = Membership(board=board, user=user, role=role, title=title,
+                            valid_from=valid_from or timezone.localdate(), valid_until=valid_until)
+    membership.full_clean()
+    membership.save()
+    membership_sync_grants(user=user, board=board)
+    return membership
+
+
+@transaction.atomic
+def membership_update(*, actor: AbstractBaseUser | None, membership: Membership, role: str | None = None,
+                      valid_until: dt.date | None = None, title: str | None = None) -> Membership:
+    _require_board_admin(actor, membership.board)
+    changed = []
+    if role is not None:
+        membership.role = role
+        changed.append("role")
+    if valid_until is not None:
+        membership.valid_until = valid_until
+        changed.append("valid_until")
+    if title is not None:
+        membership.title = title
+        changed.append("title")
+    membership.full_clean()
+    membership.save(update_fields=changed or None)
+    membership_sync_grants(user=membership.user, board=membership.board)
+    return membership
+
+
+@transaction.atomic
+def membership_end(*, actor: AbstractBaseUser | None, membership: Membership, on: dt.date | None = None) -> Membership:
+    """End a term (today by default): from the next check on, the board's content is closed to them."""
+    _require_board_admin(actor, membership.board)
+    last_day = on or timezone.localdate() - dt.timedelta(days=1)
+    membership.valid_until = max(last_day, membership.valid_from)
+    if membership.valid_from > last_day:
+        # A term that had not begun is simply withdrawn.
+        membership.delete()
+    else:
+        membership.save(update_fields=["valid_until"])
+    membership_sync_grants(user=membership.user, board=membership.board)
+    return membership
+
+
+# --- meetings and agendas --------------------------------------------------------------------
+
+
+def meeting_create(*, actor: AbstractBaseUser | None, board: Board, title: str, starts_at: dt.datetime,
+                   ends_at: dt.datetime | None = None, location: str = "", video_url: str = "") -> Meeting:
+    """Create a draft meeting. Only those who manage the board may."""
+    _require(actor, Action.MANAGE, board)
+    if timezone.is_naive(starts_at):
+        raise ValidationError({"starts_at": "A meeting time needs a time zone."})
+    meeting = Meeting(board=board, title=title, starts_at=starts_at, ends_at=ends_at, location=location,
+                      video_url=video_url, status=MeetingStatus.DRAFT)
+    meeting.full_clean()
+    meeting.save()
+    return meeting
+
+
+# The forward path of a meeting's life; each status may only move to the next.
+STATUS_FLOW = {
+    MeetingStatus.DRAFT: MeetingStatus.PUBLISHED,
+    MeetingStatus.PUBLISHED: MeetingStatus.LIVE,
+    MeetingStatus.LIVE: MeetingStatus.CLOSED,
+    MeetingStatus.CLOSED: MeetingStatus.MINUTED,
+}
+
+
+@transaction.atomic
+def meeting_advance(*, actor: AbstractBaseUser | None, meeting: Meeting, to: str) -> Meeting:
+    """Move a meeting to its next status: publish (secretary), start and close (chair), minute."""
+    meeting = Meeting.objects.select_for_update().get(pk=meeting.pk)
+    if STATUS_FLOW.get(MeetingStatus(meeting.status)) != to:
+        raise ValidationError(f"A {meeting.get_status_display().lower()} meeting cannot become {to}.")
+    needed = Action.CHAIR if to in (MeetingStatus.LIVE, MeetingStatus.CLOSED) else Action.PUBLISH
+    _require(actor, needed, meeting)
+    meeting.status = to
+    meeting.save(update_fields=["status", "updated_at"])
+    return meeting
+
+
+def meeting_publish(*, actor: AbstractBaseUser | None, meeting: Meeting) -> Meeting:
+    return meeting_advance(actor=actor, meeting=meeting, to=MeetingStatus.PUBLISHED)
+
+
+def agenda_renumber(*, meeting: Meeting) -> None:
+    """Number items 1, 2, 2.1, 2.2, 3 … from their order among siblings."""
+    items = list(AgendaItem.objects.filter(meeting=meeting).order_by("position", "pk"))
+    children: dict[int | None, list[AgendaItem]] = {}
+    for item in items:
+        children.setdefault(item.parent_id, []).append(item)
+    changed: list[AgendaItem] = []
+
+    def walk(parent_id: int | None, prefix: str, key: str) -> None:
+        for index, item in enumerate(children.get(parent_id, []), start=1):
+            number = f"{prefix}{index}"
+            sort_key = f"{key}{index:04d}"
+            if (item.number, item.sort_key) != (number, sort_key):
+                item.number, item.sort_key = number, sort_key
+                changed.append(item)
+            walk(item.pk, f"{number}.", f"{sort_key}.")
+
+    walk(None, "", "")
+    AgendaItem.objects.bulk_update(changed, ["number", "sort_key"])
+
+
+@transaction.atomic
+def agenda_item_add(*, actor: AbstractBaseUser | None, meeting: Meeting, title: str,
+                    parent: AgendaItem | None = None, purpose: str = Purpose.INFORMATION,
+                    description: str = "", presenter: AbstractBaseUser | None = None, presenter_name: str = "",
+                    duration_minutes: int = 0, confidential: bool = False) -> AgendaItem:
+    """Append an item at the end of the agenda (or of ``parent``'s sub-items) and renumber."""
+    _require(actor, Action.MANAGE, meeting)
+    if parent is not None:
+        if parent.meeting_id != meeting.pk:
+            raise ValidationError({"parent": "The parent item belongs to another meeting."})
+        if parent.parent_id is not None:
+            raise ValidationError({"parent": "Items nest two levels deep at most."})
+    siblings = AgendaItem.objects.filter(meeting=meeting, parent=parent)
+    last = siblings.order_by("-position").values_list("position", flat=True).first()
+    item = AgendaItem(meeting=meeting, parent=parent, position=(last or 0) + 1, title=title, purpose=purpose,
+                      description=description, presenter=presenter, presenter_name=presenter_name,
+                      duration_minutes=duration_minutes, confidential=confidential)
+    item.full_clean()
+    item.save()
+    agenda_renumber(meeting=meeting)
+    item.refresh_from_db(fields=["number", "sort_key"])
+    return item

@@ -1,0 +1,103 @@
+"""Shared fixtures: a board with named people in every role, and a second board."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import pytest
+from django.contrib.auth.models import AbstractBaseUser
+from django.utils import timezone
+
+from documents import services as document_services
+from documents.models import Paper
+from meetings import services
+from meetings.models import AgendaItem, Board, Meeting, MeetingStatus, Role
+from tests.factories import BoardFactory, MeetingFactory, UserFactory
+from tests.pdfs import make_pdf
+
+
+@dataclass
+class BoardWorld:
+    """A board with chair, secretary, member, observer, a member whose term ended, an outsider
+    (member of another board only) and a superuser who sits on no board."""
+
+    board: Board
+    other_board: Board
+    chair: AbstractBaseUser
+    secretary: AbstractBaseUser
+    member: AbstractBaseUser
+    observer: AbstractBaseUser
+    former: AbstractBaseUser
+    future: AbstractBaseUser
+    outsider: AbstractBaseUser
+    superuser: AbstractBaseUser
+    meeting: Meeting
+    draft: Meeting
+    public_item: AgendaItem
+    part_b_item: AgendaItem
+    public_paper: Paper
+    part_b_paper: Paper
+    other_meeting: Meeting
+
+
+def _seat(board: Board, user: AbstractBaseUser, role: str, **dates: dt.date) -> None:
+    services.membership_create(actor=_admin(), board=board, user=user, role=role, **dates)
+
+
+_ADMIN: list[AbstractBaseUser] = []
+
+
+def _admin() -> AbstractBaseUser:
+    from django.contrib.auth.models import Permission
+
+    if not _ADMIN or not type(_ADMIN[0]).objects.filter(pk=_ADMIN[0].pk).exists():
+        _ADMIN.clear()
+        admin = UserFactory(username="boards-admin", is_staff=True)
+        admin.user_permissions.add(Permission.objects.get(codename="add_membership"))
+        _ADMIN.append(type(admin).objects.get(pk=admin.pk))
+    return _ADMIN[0]
+
+
+def build_world() -> BoardWorld:
+    today = timezone.localdate()
+    board = BoardFactory(name="Riverside Trust", slug="riverside")
+    other = BoardFactory(name="Hillside Trust", slug="hillside")
+    people = {name: UserFactory(username=name) for name in
+              ("chair", "secretary", "member", "observer", "former", "future", "outsider")}
+    superuser = UserFactory(username="root", is_staff=True, is_superuser=True)
+    _seat(board, people["chair"], Role.CHAIR)
+    _seat(board, people["secretary"], Role.SECRETARY)
+    _seat(board, people["member"], Role.MEMBER)
+    _seat(board, people["observer"], Role.OBSERVER)
+    _seat(board, people["former"], Role.MEMBER, valid_from=today - dt.timedelta(days=400),
+          valid_until=today - dt.timedelta(days=1))
+    _seat(board, people["future"], Role.MEMBER, valid_from=today + dt.timedelta(days=30))
+    _seat(other, people["outsider"], Role.MEMBER)
+    # A grant left behind for the former member, as if revocation had been missed: dates still rule.
+    from guardian.shortcuts import assign_perm
+
+    for codename in ("view_board", "view_confidential"):
+        assign_perm(f"meetings.{codename}", people["former"], board)
+
+    secretary = people["secretary"]
+    meeting = MeetingFactory(board=board, title="March board meeting", status=MeetingStatus.DRAFT)
+    public_item = services.agenda_item_add(actor=secretary, meeting=meeting, title="Finance report")
+    part_b_item = services.agenda_item_add(actor=secretary, meeting=meeting, title="Chief executive's pay",
+                                           confidential=True)
+    public_paper = document_services.paper_create(actor=secretary, item=public_item, title="Accounts")
+    document_services.paper_version_add(actor=secretary, paper=public_paper, data=make_pdf(["Accounts", "p2"]))
+    part_b_paper = document_services.paper_create(actor=secretary, item=part_b_item, title="Pay review")
+    document_services.paper_version_add(actor=secretary, paper=part_b_paper, data=make_pdf(["Pay review"]))
+    services.meeting_publish(actor=secretary, meeting=meeting)
+    meeting.refresh_from_db()
+    draft = MeetingFactory(board=board, title="Draft meeting", status=MeetingStatus.DRAFT)
+    other_meeting = MeetingFactory(board=other, title="Hillside meeting", status=MeetingStatus.PUBLISHED)
+    return BoardWorld(board=board, other_board=other, superuser=superuser, meeting=meeting, draft=draft,
+                      public_item=public_item, part_b_item=part_b_item, public_paper=public_paper,
+                      part_b_paper=part_b_paper, other_meeting=other_meeting, **people)
+
+
+@pytest.fixture
+def world(db: None) -> BoardWorld:
+    return build_world()
