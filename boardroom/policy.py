@@ -22,9 +22,8 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any, TypeVar
 
-from django.contrib.auth import get_user_model
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
-from django.core.exceptions import PermissionDenied
+from django.contrib.auth.models import AnonymousUser, User
+from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
 from django.db.models import Model, Q, QuerySet
 from django.http import Http404
 
@@ -41,7 +40,7 @@ from meetings.models import (
 )
 
 M = TypeVar("M", bound=Model)
-AnyUser = AbstractBaseUser | AnonymousUser
+AnyUser = User | AnonymousUser
 
 
 class Action(StrEnum):
@@ -241,23 +240,23 @@ def get_or_404(user: AnyUser | None, action: Action | str, queryset: QuerySet[M]
     """
     try:
         obj = visible(user, queryset).get(**lookup)
-    except (queryset.model.DoesNotExist, ValueError, TypeError):
+    except (ObjectDoesNotExist, ValueError, TypeError):
         raise Http404("No such page.") from None
     if Action(action) != Action.VIEW and not can(user, action, obj):
         raise PermissionDenied("You may see this, but not do that.")
     return obj
 
 
-def audience(obj: Model, action: Action | str = Action.VIEW) -> QuerySet[AbstractBaseUser]:
+def audience(obj: Model, action: Action | str = Action.VIEW) -> QuerySet[User]:
     """Every user who may do ``action`` to ``obj`` today (e.g. who may see it)."""
     board_id = board_id_of(obj)
     seated = Membership.objects.current().filter(board_id=board_id).values_list("user_id", flat=True)
     accesses = _load_access(set(seated), board_id=board_id)
     allowed = [uid for uid, access in accesses.items() if _allowed(access.on(board_id), obj, Action(action))]
-    return get_user_model().objects.filter(pk__in=allowed, is_active=True)
+    return User.objects.filter(pk__in=allowed, is_active=True)
 
 
-def direct_grants(user: AbstractBaseUser, board: Board) -> list[str]:
+def direct_grants(user: User, board: Board) -> list[str]:
     """The board codenames granted directly to ``user`` (as stored, whatever the dates say)."""
     return list(
         BoardUserObjectPermission.objects.filter(user=user, content_object=board).values_list(

@@ -16,8 +16,12 @@ def _error(request: HttpRequest, status: int, title: str, message: str) -> HttpR
 
 
 def not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
-    return _error(request, 404, "Not found",
-                  "There is nothing here, or it is not shared with you. Check the link, or go back to your boards.")
+    return _error(
+        request,
+        404,
+        "Not found",
+        "There is nothing here, or it is not shared with you. Check the link, or go back to your boards.",
+    )
 
 
 def forbidden(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:

@@ -6,7 +6,7 @@ from .models import Paper, PaperVersion
 class PaperVersionInline(admin.TabularInline):
     model = PaperVersion
     extra = 0
-    fields = ["number", "original_name", "page_count", "size", "sha256", "note", "uploaded_by", "uploaded_at"]
+    fields = ("number", "original_name", "page_count", "size", "sha256", "note", "uploaded_by", "uploaded_at")
     readonly_fields = fields
     can_delete = False
 
@@ -26,5 +26,16 @@ class PaperAdmin(admin.ModelAdmin):
 @admin.register(PaperVersion)
 class PaperVersionAdmin(admin.ModelAdmin):
     list_display = ["paper", "number", "page_count", "size", "uploaded_at"]
-    readonly_fields = ["paper", "number", "file", "original", "original_name", "content_type", "size", "sha256",
-                       "page_count", "uploaded_by", "uploaded_at"]
+    readonly_fields = [
+        "paper",
+        "number",
+        "file",
+        "original",
+        "original_name",
+        "content_type",
+        "size",
+        "sha256",
+        "page_count",
+        "uploaded_by",
+        "uploaded_at",
+    ]

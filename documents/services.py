@@ -6,7 +6,7 @@ import hashlib
 import io
 
 import pikepdf
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.db import transaction
@@ -31,7 +31,7 @@ def pdf_page_count(data: bytes) -> int:
 
 
 @transaction.atomic
-def paper_create(*, actor: AbstractBaseUser | None, item: AgendaItem, title: str) -> Paper:
+def paper_create(*, actor: User | None, item: AgendaItem, title: str) -> Paper:
     if actor is None or not policy.can(actor, Action.MANAGE, item):
         raise PermissionDenied("Not allowed to add papers to this item.")
     last = Paper.objects.filter(item=item).aggregate(m=Max("position"))["m"] or 0
@@ -42,8 +42,9 @@ def paper_create(*, actor: AbstractBaseUser | None, item: AgendaItem, title: str
 
 
 @transaction.atomic
-def paper_version_add(*, actor: AbstractBaseUser | None, paper: Paper, data: bytes, original_name: str = "",
-                      note: str = "") -> PaperVersion:
+def paper_version_add(
+    *, actor: User | None, paper: Paper, data: bytes, original_name: str = "", note: str = ""
+) -> PaperVersion:
     """Store a new PDF version of ``paper`` and make it current.
 
     The file's checksum and page count are recorded; the name it arrived with is kept only as
@@ -57,8 +58,14 @@ def paper_version_add(*, actor: AbstractBaseUser | None, paper: Paper, data: byt
     paper = Paper.objects.select_for_update().get(pk=paper.pk)
     number = (paper.versions.aggregate(m=Max("number"))["m"] or 0) + 1
     version = PaperVersion(
-        paper=paper, number=number, original_name=original_name[:255], size=len(data),
-        sha256=hashlib.sha256(data).hexdigest(), page_count=pages, note=note, uploaded_by=actor,
+        paper=paper,
+        number=number,
+        original_name=original_name[:255],
+        size=len(data),
+        sha256=hashlib.sha256(data).hexdigest(),
+        page_count=pages,
+        note=note,
+        uploaded_by=actor,
     )
     version.file.save("paper.pdf", ContentFile(data), save=False)
     version.save()

@@ -13,14 +13,15 @@ from .models import Paper
 @login_required
 def paper_download(request: HttpRequest, pk: int) -> FileResponse:
     """The current PDF of a paper, for those who may see its agenda item."""
-    paper = policy.get_or_404(request.user, Action.VIEW,
-                              Paper.objects.select_related("item__meeting", "current_version"), pk=pk)
+    paper = policy.get_or_404(
+        request.user, Action.VIEW, Paper.objects.select_related("item__meeting", "current_version"), pk=pk
+    )
     version = paper.current_version
     if version is None:
         raise Http404("This paper has no file yet.")
     response = FileResponse(version.file.open("rb"), content_type="application/pdf")
     filename = f"{paper.item.number} {paper.title}.pdf".strip()
-    response["Content-Disposition"] = content_disposition_header(as_attachment=False, filename=filename)
+    response["Content-Disposition"] = content_disposition_header(as_attachment=False, filename=filename) or "inline"
     response["Cache-Control"] = "private, no-store"
     response["X-Content-Type-Options"] = "nosniff"
     response["ETag"] = f'"{version.sha256}"'

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.db.models import Prefetch, QuerySet
 from django.utils import timezone
 
@@ -26,7 +28,7 @@ def roles_for(user: AnyUser) -> dict[int, Membership]:
 def upcoming_meetings_for(user: AnyUser, limit: int = 10) -> QuerySet[Meeting]:
     return (
         policy.visible(user, Meeting.objects.all())
-        .filter(starts_at__gte=timezone.now() - timezone.timedelta(hours=12))
+        .filter(starts_at__gte=timezone.now() - dt.timedelta(hours=12))
         .select_related("board")
         .order_by("starts_at")[:limit]
     )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -16,12 +16,12 @@ from boardroom.policy import Action
 from .models import AgendaItem, Board, Meeting, MeetingStatus, Membership, Purpose
 
 
-def _require(actor: AbstractBaseUser | None, action: Action, obj: object) -> None:
+def _require(actor: User | None, action: Action, obj: object) -> None:
     if actor is None or not policy.can(actor, action, obj):  # type: ignore[arg-type]
         raise PermissionDenied(f"Not allowed to {action} this {type(obj).__name__.lower()}.")
 
 
-def _require_board_admin(actor: AbstractBaseUser | None, board: Board | None) -> None:
+def _require_board_admin(actor: User | None, board: Board | None) -> None:
     """Board set-up is for the board's secretary or chair, or a staff administrator."""
     if actor is not None and policy.may_administer_boards(actor):
         return
@@ -33,8 +33,15 @@ def _require_board_admin(actor: AbstractBaseUser | None, board: Board | None) ->
 # --- boards and memberships ------------------------------------------------------------------
 
 
-def board_create(*, actor: AbstractBaseUser | None, name: str, slug: str, organisation: str = "",
-                 description: str = "", time_zone: str = "Europe/London") -> Board:
+def board_create(
+    *,
+    actor: User | None,
+    name: str,
+    slug: str,
+    organisation: str = "",
+    description: str = "",
+    time_zone: str = "Europe/London",
+) -> Board:
     """Create a board. Only staff administrators create boards."""
     _require_board_admin(actor, None)
     board = Board(name=name, slug=slug, organisation=organisation, description=description, time_zone=time_zone)
@@ -43,15 +50,15 @@ def board_create(*, actor: AbstractBaseUser | None, name: str, slug: str, organi
     return board
 
 
-def membership_sync_grants(*, user: AbstractBaseUser, board: Board) -> None:
+def membership_sync_grants(*, user: User, board: Board) -> None:
     """Make the user's guardian grants on ``board`` match their memberships not yet ended.
 
     Grants for terms that start in the future are held already; the policy still refuses them
     until the term begins. Ended terms lose their grants, including direct ones.
     """
     today = timezone.localdate()
-    roles = Membership.objects.filter(user=user, board=board).exclude(valid_until__lt=today).values_list(
-        "role", flat=True
+    roles = (
+        Membership.objects.filter(user=user, board=board).exclude(valid_until__lt=today).values_list("role", flat=True)
     )
     wanted: set[str] = set().union(*(policy.ROLE_GRANTS[r] for r in roles)) if roles else set()
     held = set(policy.direct_grants(user, board))
@@ -63,13 +70,26 @@ def membership_sync_grants(*, user: AbstractBaseUser, board: Board) -> None:
 
 
 @transaction.atomic
-def membership_create(*, actor: AbstractBaseUser | None, board: Board, user: AbstractBaseUser, role: str,
-                      valid_from: dt.date | None = None, valid_until: dt.date | None = None,
-                      title: str = "") -> Membership:
+def membership_create(
+    *,
+    actor: User | None,
+    board: Board,
+    user: User,
+    role: str,
+    valid_from: dt.date | None = None,
+    valid_until: dt.date | None = None,
+    title: str = "",
+) -> Membership:
     """Seat ``user`` on ``board`` in ``role`` for a term, and grant what the role carries."""
     _require_board_admin(actor, board)
-    membership = Membership(board=board, user=user, role=role, title=title,
-                            valid_from=valid_from or timezone.localdate(), valid_until=valid_until)
+    membership = Membership(
+        board=board,
+        user=user,
+        role=role,
+        title=title,
+        valid_from=valid_from or timezone.localdate(),
+        valid_until=valid_until,
+    )
     membership.full_clean()
     membership.save()
     membership_sync_grants(user=user, board=board)
@@ -77,8 +97,14 @@ def membership_create(*, actor: AbstractBaseUser | None, board: Board, user: Abs
 
 
 @transaction.atomic
-def membership_update(*, actor: AbstractBaseUser | None, membership: Membership, role: str | None = None,
-                      valid_until: dt.date | None = None, title: str | None = None) -> Membership:
+def membership_update(
+    *,
+    actor: User | None,
+    membership: Membership,
+    role: str | None = None,
+    valid_until: dt.date | None = None,
+    title: str | None = None,
+) -> Membership:
     _require_board_admin(actor, membership.board)
     changed = []
     if role is not None:
@@ -97,7 +123,7 @@ def membership_update(*, actor: AbstractBaseUser | None, membership: Membership,
 
 
 @transaction.atomic
-def membership_end(*, actor: AbstractBaseUser | None, membership: Membership, on: dt.date | None = None) -> Membership:
+def membership_end(*, actor: User | None, membership: Membership, on: dt.date | None = None) -> Membership:
     """End a term (today by default): from the next check on, the board's content is closed to them."""
     _require_board_admin(actor, membership.board)
     last_day = on or timezone.localdate() - dt.timedelta(days=1)
@@ -114,14 +140,29 @@ def membership_end(*, actor: AbstractBaseUser | None, membership: Membership, on
 # --- meetings and agendas --------------------------------------------------------------------
 
 
-def meeting_create(*, actor: AbstractBaseUser | None, board: Board, title: str, starts_at: dt.datetime,
-                   ends_at: dt.datetime | None = None, location: str = "", video_url: str = "") -> Meeting:
+def meeting_create(
+    *,
+    actor: User | None,
+    board: Board,
+    title: str,
+    starts_at: dt.datetime,
+    ends_at: dt.datetime | None = None,
+    location: str = "",
+    video_url: str = "",
+) -> Meeting:
     """Create a draft meeting. Only those who manage the board may."""
     _require(actor, Action.MANAGE, board)
     if timezone.is_naive(starts_at):
         raise ValidationError({"starts_at": "A meeting time needs a time zone."})
-    meeting = Meeting(board=board, title=title, starts_at=starts_at, ends_at=ends_at, location=location,
-                      video_url=video_url, status=MeetingStatus.DRAFT)
+    meeting = Meeting(
+        board=board,
+        title=title,
+        starts_at=starts_at,
+        ends_at=ends_at,
+        location=location,
+        video_url=video_url,
+        status=MeetingStatus.DRAFT,
+    )
     meeting.full_clean()
     meeting.save()
     return meeting
@@ -137,7 +178,7 @@ STATUS_FLOW = {
 
 
 @transaction.atomic
-def meeting_advance(*, actor: AbstractBaseUser | None, meeting: Meeting, to: str) -> Meeting:
+def meeting_advance(*, actor: User | None, meeting: Meeting, to: str) -> Meeting:
     """Move a meeting to its next status: publish (secretary), start and close (chair), minute."""
     meeting = Meeting.objects.select_for_update().get(pk=meeting.pk)
     if STATUS_FLOW.get(MeetingStatus(meeting.status)) != to:
@@ -149,7 +190,7 @@ def meeting_advance(*, actor: AbstractBaseUser | None, meeting: Meeting, to: str
     return meeting
 
 
-def meeting_publish(*, actor: AbstractBaseUser | None, meeting: Meeting) -> Meeting:
+def meeting_publish(*, actor: User | None, meeting: Meeting) -> Meeting:
     return meeting_advance(actor=actor, meeting=meeting, to=MeetingStatus.PUBLISHED)
 
 
@@ -175,10 +216,19 @@ def agenda_renumber(*, meeting: Meeting) -> None:
 
 
 @transaction.atomic
-def agenda_item_add(*, actor: AbstractBaseUser | None, meeting: Meeting, title: str,
-                    parent: AgendaItem | None = None, purpose: str = Purpose.INFORMATION,
-                    description: str = "", presenter: AbstractBaseUser | None = None, presenter_name: str = "",
-                    duration_minutes: int = 0, confidential: bool = False) -> AgendaItem:
+def agenda_item_add(
+    *,
+    actor: User | None,
+    meeting: Meeting,
+    title: str,
+    parent: AgendaItem | None = None,
+    purpose: str = Purpose.INFORMATION,
+    description: str = "",
+    presenter: User | None = None,
+    presenter_name: str = "",
+    duration_minutes: int = 0,
+    confidential: bool = False,
+) -> AgendaItem:
     """Append an item at the end of the agenda (or of ``parent``'s sub-items) and renumber."""
     _require(actor, Action.MANAGE, meeting)
     if parent is not None:
@@ -188,9 +238,18 @@ def agenda_item_add(*, actor: AbstractBaseUser | None, meeting: Meeting, title: 
             raise ValidationError({"parent": "Items nest two levels deep at most."})
     siblings = AgendaItem.objects.filter(meeting=meeting, parent=parent)
     last = siblings.order_by("-position").values_list("position", flat=True).first()
-    item = AgendaItem(meeting=meeting, parent=parent, position=(last or 0) + 1, title=title, purpose=purpose,
-                      description=description, presenter=presenter, presenter_name=presenter_name,
-                      duration_minutes=duration_minutes, confidential=confidential)
+    item = AgendaItem(
+        meeting=meeting,
+        parent=parent,
+        position=(last or 0) + 1,
+        title=title,
+        purpose=purpose,
+        description=description,
+        presenter=presenter,
+        presenter_name=presenter_name,
+        duration_minutes=duration_minutes,
+        confidential=confidential,
+    )
     item.full_clean()
     item.save()
     agenda_renumber(meeting=meeting)

@@ -18,16 +18,22 @@ def home(request: HttpRequest) -> HttpResponse:
     for board in boards:
         board.my_membership = roles.get(board.pk)  # type: ignore[attr-defined]
     meetings = list(selectors.upcoming_meetings_for(request.user))
-    return render(request, "meetings/home.html", {"boards": boards, "meetings": meetings,
-                                                  "next_meeting": meetings[0] if meetings else None})
+    return render(
+        request,
+        "meetings/home.html",
+        {"boards": boards, "meetings": meetings, "next_meeting": meetings[0] if meetings else None},
+    )
 
 
 @login_required
 def board_detail(request: HttpRequest, pk: int) -> HttpResponse:
     board = policy.get_or_404(request.user, Action.VIEW, Board.objects.all(), pk=pk)
     meetings = selectors.meetings_of_board(request.user, board)
-    return render(request, "meetings/board.html", {"board": board, "meetings": meetings,
-                                                   "can_manage": policy.can(request.user, Action.MANAGE, board)})
+    return render(
+        request,
+        "meetings/board.html",
+        {"board": board, "meetings": meetings, "can_manage": policy.can(request.user, Action.MANAGE, board)},
+    )
 
 
 @login_required
@@ -35,7 +41,14 @@ def meeting_detail(request: HttpRequest, pk: int) -> HttpResponse:
     meeting = policy.get_or_404(request.user, Action.VIEW, Meeting.objects.select_related("board"), pk=pk)
     items = selectors.agenda_for(request.user, meeting)
     total_minutes = sum(item.duration_minutes for item in items)
-    return render(request, "meetings/meeting.html", {
-        "meeting": meeting, "board": meeting.board, "items": items, "total_minutes": total_minutes,
-        "can_manage": policy.can(request.user, Action.MANAGE, meeting),
-    })
+    return render(
+        request,
+        "meetings/meeting.html",
+        {
+            "meeting": meeting,
+            "board": meeting.board,
+            "items": items,
+            "total_minutes": total_minutes,
+            "can_manage": policy.can(request.user, Action.MANAGE, meeting),
+        },
+    )

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import Any
 
 import pytest
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.utils import timezone
 
 from documents import services as document_services
@@ -24,14 +25,14 @@ class BoardWorld:
 
     board: Board
     other_board: Board
-    chair: AbstractBaseUser
-    secretary: AbstractBaseUser
-    member: AbstractBaseUser
-    observer: AbstractBaseUser
-    former: AbstractBaseUser
-    future: AbstractBaseUser
-    outsider: AbstractBaseUser
-    superuser: AbstractBaseUser
+    chair: User
+    secretary: User
+    member: User
+    observer: User
+    former: User
+    future: User
+    outsider: User
+    superuser: User
     meeting: Meeting
     draft: Meeting
     public_item: AgendaItem
@@ -41,19 +42,19 @@ class BoardWorld:
     other_meeting: Meeting
 
 
-def _seat(board: Board, user: AbstractBaseUser, role: str, **dates: dt.date) -> None:
+def _seat(board: Board, user: User, role: str, **dates: Any) -> None:
     services.membership_create(actor=_admin(), board=board, user=user, role=role, **dates)
 
 
-_ADMIN: list[AbstractBaseUser] = []
+_ADMIN: list[User] = []
 
 
-def _admin() -> AbstractBaseUser:
+def _admin() -> User:
     from django.contrib.auth.models import Permission
 
     if not _ADMIN or not type(_ADMIN[0]).objects.filter(pk=_ADMIN[0].pk).exists():
         _ADMIN.clear()
-        admin = UserFactory(username="boards-admin", is_staff=True)
+        admin = UserFactory.create(username="boards-admin", is_staff=True)
         admin.user_permissions.add(Permission.objects.get(codename="add_membership"))
         _ADMIN.append(type(admin).objects.get(pk=admin.pk))
     return _ADMIN[0]
@@ -61,17 +62,24 @@ def _admin() -> AbstractBaseUser:
 
 def build_world() -> BoardWorld:
     today = timezone.localdate()
-    board = BoardFactory(name="Riverside Trust", slug="riverside")
-    other = BoardFactory(name="Hillside Trust", slug="hillside")
-    people = {name: UserFactory(username=name) for name in
-              ("chair", "secretary", "member", "observer", "former", "future", "outsider")}
-    superuser = UserFactory(username="root", is_staff=True, is_superuser=True)
+    board = BoardFactory.create(name="Riverside Trust", slug="riverside")
+    other = BoardFactory.create(name="Hillside Trust", slug="hillside")
+    people = {
+        name: UserFactory.create(username=name)
+        for name in ("chair", "secretary", "member", "observer", "former", "future", "outsider")
+    }
+    superuser = UserFactory.create(username="root", is_staff=True, is_superuser=True)
     _seat(board, people["chair"], Role.CHAIR)
     _seat(board, people["secretary"], Role.SECRETARY)
     _seat(board, people["member"], Role.MEMBER)
     _seat(board, people["observer"], Role.OBSERVER)
-    _seat(board, people["former"], Role.MEMBER, valid_from=today - dt.timedelta(days=400),
-          valid_until=today - dt.timedelta(days=1))
+    _seat(
+        board,
+        people["former"],
+        Role.MEMBER,
+        valid_from=today - dt.timedelta(days=400),
+        valid_until=today - dt.timedelta(days=1),
+    )
     _seat(board, people["future"], Role.MEMBER, valid_from=today + dt.timedelta(days=30))
     _seat(other, people["outsider"], Role.MEMBER)
     # A grant left behind for the former member, as if revocation had been missed: dates still rule.
@@ -81,21 +89,32 @@ def build_world() -> BoardWorld:
         assign_perm(f"meetings.{codename}", people["former"], board)
 
     secretary = people["secretary"]
-    meeting = MeetingFactory(board=board, title="March board meeting", status=MeetingStatus.DRAFT)
+    meeting = MeetingFactory.create(board=board, title="March board meeting", status=MeetingStatus.DRAFT)
     public_item = services.agenda_item_add(actor=secretary, meeting=meeting, title="Finance report")
-    part_b_item = services.agenda_item_add(actor=secretary, meeting=meeting, title="Chief executive's pay",
-                                           confidential=True)
+    part_b_item = services.agenda_item_add(
+        actor=secretary, meeting=meeting, title="Chief executive's pay", confidential=True
+    )
     public_paper = document_services.paper_create(actor=secretary, item=public_item, title="Accounts")
     document_services.paper_version_add(actor=secretary, paper=public_paper, data=make_pdf(["Accounts", "p2"]))
     part_b_paper = document_services.paper_create(actor=secretary, item=part_b_item, title="Pay review")
     document_services.paper_version_add(actor=secretary, paper=part_b_paper, data=make_pdf(["Pay review"]))
     services.meeting_publish(actor=secretary, meeting=meeting)
     meeting.refresh_from_db()
-    draft = MeetingFactory(board=board, title="Draft meeting", status=MeetingStatus.DRAFT)
-    other_meeting = MeetingFactory(board=other, title="Hillside meeting", status=MeetingStatus.PUBLISHED)
-    return BoardWorld(board=board, other_board=other, superuser=superuser, meeting=meeting, draft=draft,
-                      public_item=public_item, part_b_item=part_b_item, public_paper=public_paper,
-                      part_b_paper=part_b_paper, other_meeting=other_meeting, **people)
+    draft = MeetingFactory.create(board=board, title="Draft meeting", status=MeetingStatus.DRAFT)
+    other_meeting = MeetingFactory.create(board=other, title="Hillside meeting", status=MeetingStatus.PUBLISHED)
+    return BoardWorld(
+        board=board,
+        other_board=other,
+        superuser=superuser,
+        meeting=meeting,
+        draft=draft,
+        public_item=public_item,
+        part_b_item=part_b_item,
+        public_paper=public_paper,
+        part_b_paper=part_b_paper,
+        other_meeting=other_meeting,
+        **people,
+    )
 
 
 @pytest.fixture

@@ -5,15 +5,15 @@ from __future__ import annotations
 import datetime as dt
 
 import factory
-from django.contrib.auth import get_user_model
+from django.contrib.auth.models import User
 from django.utils import timezone
 
 from meetings.models import AgendaItem, Board, Meeting, MeetingStatus, Purpose
 
 
-class UserFactory(factory.django.DjangoModelFactory):
+class UserFactory(factory.django.DjangoModelFactory[User]):
     class Meta:
-        model = get_user_model()
+        model = User
         django_get_or_create = ("username",)
 
     username = factory.Sequence(lambda n: f"user{n}")
@@ -23,7 +23,7 @@ class UserFactory(factory.django.DjangoModelFactory):
     password = factory.django.Password("correct horse battery staple")
 
 
-class BoardFactory(factory.django.DjangoModelFactory):
+class BoardFactory(factory.django.DjangoModelFactory[Board]):
     class Meta:
         model = Board
 
@@ -32,7 +32,7 @@ class BoardFactory(factory.django.DjangoModelFactory):
     organisation = "Example Trust"
 
 
-class MeetingFactory(factory.django.DjangoModelFactory):
+class MeetingFactory(factory.django.DjangoModelFactory[Meeting]):
     class Meta:
         model = Meeting
 
@@ -43,7 +43,7 @@ class MeetingFactory(factory.django.DjangoModelFactory):
     status = MeetingStatus.PUBLISHED
 
 
-class AgendaItemFactory(factory.django.DjangoModelFactory):
+class AgendaItemFactory(factory.django.DjangoModelFactory[AgendaItem]):
     class Meta:
         model = AgendaItem
 

@@ -98,14 +98,14 @@ USE_TZ = True
 
 STATIC_URL = "/static/"
 STATIC_ROOT = DATA_DIR / "staticfiles"
-STATICFILES_DIRS = [
-    BASE_DIR / "static",
-    ("vendor/htmx", BASE_DIR / "node_modules" / "htmx.org" / "dist"),
-    ("vendor/pdfjs", BASE_DIR / "node_modules" / "pdfjs-dist" / "build"),
-]
 # Vendored front-end libraries come from npm at build time; when they are absent
 # (a checkout before `npm ci`) the app still starts.
-STATICFILES_DIRS = [d for d in STATICFILES_DIRS if (d[1] if isinstance(d, tuple) else d).exists()]
+_VENDOR = {
+    "vendor/htmx": BASE_DIR / "node_modules" / "htmx.org" / "dist",
+    "vendor/pdfjs": BASE_DIR / "node_modules" / "pdfjs-dist" / "build",
+}
+STATICFILES_DIRS: list[object] = [BASE_DIR / "static"]
+STATICFILES_DIRS += [(prefix, path) for prefix, path in _VENDOR.items() if path.exists()]
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

@@ -13,15 +13,12 @@ else:
     DATABASES = {
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
-            "NAME": DATA_DIR / "boardroom.sqlite3",
+            "NAME": str(DATA_DIR / "boardroom.sqlite3"),
             "OPTIONS": {
                 # WAL lets readers carry on while one writer commits; IMMEDIATE takes the
                 # write lock at BEGIN so two writers queue instead of failing mid-transaction.
                 "init_command": (
-                    "PRAGMA journal_mode=WAL;"
-                    "PRAGMA synchronous=NORMAL;"
-                    "PRAGMA foreign_keys=ON;"
-                    "PRAGMA busy_timeout=5000;"
+                    "PRAGMA journal_mode=WAL;PRAGMA synchronous=NORMAL;PRAGMA foreign_keys=ON;PRAGMA busy_timeout=5000;"
                 ),
                 "transaction_mode": "IMMEDIATE",
                 "timeout": 20,

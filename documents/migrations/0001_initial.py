@@ -7,7 +7,6 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
@@ -16,35 +15,53 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.CreateModel(
-            name='PaperVersion',
+            name="PaperVersion",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('number', models.PositiveIntegerField()),
-                ('file', models.FileField(help_text='PDF rendition members read', max_length=300, upload_to=documents.models.version_storage_key)),
-                ('original', models.FileField(blank=True, max_length=300, upload_to=documents.models.original_storage_key)),
-                ('original_name', models.CharField(blank=True, max_length=255)),
-                ('content_type', models.CharField(default='application/pdf', max_length=100)),
-                ('size', models.PositiveBigIntegerField(default=0)),
-                ('sha256', models.CharField(max_length=64)),
-                ('page_count', models.PositiveIntegerField(default=0)),
-                ('note', models.CharField(blank=True, help_text='What changed in this version', max_length=500)),
-                ('uploaded_at', models.DateTimeField(auto_now_add=True)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("number", models.PositiveIntegerField()),
+                (
+                    "file",
+                    models.FileField(
+                        help_text="PDF rendition members read",
+                        max_length=300,
+                        upload_to=documents.models.version_storage_key,
+                    ),
+                ),
+                (
+                    "original",
+                    models.FileField(blank=True, max_length=300, upload_to=documents.models.original_storage_key),
+                ),
+                ("original_name", models.CharField(blank=True, max_length=255)),
+                ("content_type", models.CharField(default="application/pdf", max_length=100)),
+                ("size", models.PositiveBigIntegerField(default=0)),
+                ("sha256", models.CharField(max_length=64)),
+                ("page_count", models.PositiveIntegerField(default=0)),
+                ("note", models.CharField(blank=True, help_text="What changed in this version", max_length=500)),
+                ("uploaded_at", models.DateTimeField(auto_now_add=True)),
             ],
             options={
-                'ordering': ['paper', '-number'],
+                "ordering": ["paper", "-number"],
             },
         ),
         migrations.CreateModel(
-            name='Paper',
+            name="Paper",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('title', models.CharField(max_length=300)),
-                ('position', models.PositiveIntegerField(default=0)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('created_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("title", models.CharField(max_length=300)),
+                ("position", models.PositiveIntegerField(default=0)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['item', 'position', 'pk'],
+                "ordering": ["item", "position", "pk"],
             },
         ),
     ]

@@ -6,38 +6,49 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('documents', '0001_initial'),
-        ('meetings', '0001_initial'),
+        ("documents", "0001_initial"),
+        ("meetings", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='paper',
-            name='item',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='papers', to='meetings.agendaitem'),
+            model_name="paper",
+            name="item",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE, related_name="papers", to="meetings.agendaitem"
+            ),
         ),
         migrations.AddField(
-            model_name='paperversion',
-            name='paper',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='versions', to='documents.paper'),
+            model_name="paperversion",
+            name="paper",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE, related_name="versions", to="documents.paper"
+            ),
         ),
         migrations.AddField(
-            model_name='paperversion',
-            name='uploaded_by',
-            field=models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL),
+            model_name="paperversion",
+            name="uploaded_by",
+            field=models.ForeignKey(
+                null=True, on_delete=django.db.models.deletion.SET_NULL, related_name="+", to=settings.AUTH_USER_MODEL
+            ),
         ),
         migrations.AddField(
-            model_name='paper',
-            name='current_version',
-            field=models.OneToOneField(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='documents.paperversion'),
+            model_name="paper",
+            name="current_version",
+            field=models.OneToOneField(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="+",
+                to="documents.paperversion",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='paperversion',
-            constraint=models.UniqueConstraint(fields=('paper', 'number'), name='paperversion_unique_number'),
+            model_name="paperversion",
+            constraint=models.UniqueConstraint(fields=("paper", "number"), name="paperversion_unique_number"),
         ),
     ]

@@ -7,137 +7,238 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('auth', '0012_alter_user_first_name_max_length'),
+        ("auth", "0012_alter_user_first_name_max_length"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Board',
+            name="Board",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=200)),
-                ('slug', models.SlugField(max_length=80, unique=True)),
-                ('organisation', models.CharField(blank=True, max_length=200)),
-                ('description', models.TextField(blank=True)),
-                ('time_zone', models.CharField(default='Europe/London', max_length=64)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("name", models.CharField(max_length=200)),
+                ("slug", models.SlugField(max_length=80, unique=True)),
+                ("organisation", models.CharField(blank=True, max_length=200)),
+                ("description", models.TextField(blank=True)),
+                ("time_zone", models.CharField(default="Europe/London", max_length=64)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
             ],
             options={
-                'ordering': ['name'],
-                'permissions': [('view_confidential', 'Can see Part B (confidential) items and papers'), ('manage_board', 'Can build agendas, upload papers and publish meetings'), ('chair_board', 'Can chair meetings'), ('participate', 'Can comment, vote and declare interests')],
+                "ordering": ["name"],
+                "permissions": [
+                    ("view_confidential", "Can see Part B (confidential) items and papers"),
+                    ("manage_board", "Can build agendas, upload papers and publish meetings"),
+                    ("chair_board", "Can chair meetings"),
+                    ("participate", "Can comment, vote and declare interests"),
+                ],
             },
         ),
         migrations.CreateModel(
-            name='Meeting',
+            name="Meeting",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('title', models.CharField(max_length=200)),
-                ('starts_at', models.DateTimeField()),
-                ('ends_at', models.DateTimeField(blank=True, null=True)),
-                ('location', models.CharField(blank=True, max_length=300)),
-                ('video_url', models.URLField(blank=True, max_length=500)),
-                ('status', models.CharField(choices=[('draft', 'Draft'), ('published', 'Published'), ('live', 'In progress'), ('closed', 'Closed'), ('minuted', 'Minuted')], default='draft', max_length=16)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('board', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='meetings', to='meetings.board')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("title", models.CharField(max_length=200)),
+                ("starts_at", models.DateTimeField()),
+                ("ends_at", models.DateTimeField(blank=True, null=True)),
+                ("location", models.CharField(blank=True, max_length=300)),
+                ("video_url", models.URLField(blank=True, max_length=500)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("draft", "Draft"),
+                            ("published", "Published"),
+                            ("live", "In progress"),
+                            ("closed", "Closed"),
+                            ("minuted", "Minuted"),
+                        ],
+                        default="draft",
+                        max_length=16,
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "board",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="meetings", to="meetings.board"
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-starts_at'],
+                "ordering": ["-starts_at"],
             },
         ),
         migrations.CreateModel(
-            name='AgendaItem',
+            name="AgendaItem",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('position', models.PositiveIntegerField(default=0, help_text='Order among siblings')),
-                ('number', models.CharField(blank=True, editable=False, max_length=16)),
-                ('sort_key', models.CharField(blank=True, editable=False, max_length=32)),
-                ('title', models.CharField(max_length=300)),
-                ('description', models.TextField(blank=True)),
-                ('purpose', models.CharField(choices=[('decision', 'For decision'), ('discussion', 'For discussion'), ('information', 'For information')], default='information', max_length=16)),
-                ('presenter_name', models.CharField(blank=True, help_text='For presenters without an account', max_length=200)),
-                ('duration_minutes', models.PositiveIntegerField(default=0)),
-                ('confidential', models.BooleanField(default=False, help_text='Never public; observers do not see it', verbose_name='Part B (confidential)')),
-                ('parent', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='children', to='meetings.agendaitem')),
-                ('presenter', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='presented_items', to=settings.AUTH_USER_MODEL)),
-                ('meeting', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='items', to='meetings.meeting')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("position", models.PositiveIntegerField(default=0, help_text="Order among siblings")),
+                ("number", models.CharField(blank=True, editable=False, max_length=16)),
+                ("sort_key", models.CharField(blank=True, editable=False, max_length=32)),
+                ("title", models.CharField(max_length=300)),
+                ("description", models.TextField(blank=True)),
+                (
+                    "purpose",
+                    models.CharField(
+                        choices=[
+                            ("decision", "For decision"),
+                            ("discussion", "For discussion"),
+                            ("information", "For information"),
+                        ],
+                        default="information",
+                        max_length=16,
+                    ),
+                ),
+                (
+                    "presenter_name",
+                    models.CharField(blank=True, help_text="For presenters without an account", max_length=200),
+                ),
+                ("duration_minutes", models.PositiveIntegerField(default=0)),
+                (
+                    "confidential",
+                    models.BooleanField(
+                        default=False,
+                        help_text="Never public; observers do not see it",
+                        verbose_name="Part B (confidential)",
+                    ),
+                ),
+                (
+                    "parent",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="children",
+                        to="meetings.agendaitem",
+                    ),
+                ),
+                (
+                    "presenter",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="presented_items",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "meeting",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="items", to="meetings.meeting"
+                    ),
+                ),
             ],
             options={
-                'ordering': ['meeting', 'sort_key'],
+                "ordering": ["meeting", "sort_key"],
             },
         ),
         migrations.CreateModel(
-            name='Membership',
+            name="Membership",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('role', models.CharField(choices=[('chair', 'Chair'), ('secretary', 'Secretary'), ('member', 'Member'), ('observer', 'Observer')], default='member', max_length=16)),
-                ('title', models.CharField(blank=True, help_text='e.g. Treasurer, Vice-chair', max_length=120)),
-                ('valid_from', models.DateField(default=django.utils.timezone.localdate)),
-                ('valid_until', models.DateField(blank=True, help_text='Last day of the term; empty if open-ended', null=True)),
-                ('board', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='memberships', to='meetings.board')),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='memberships', to=settings.AUTH_USER_MODEL)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "role",
+                    models.CharField(
+                        choices=[
+                            ("chair", "Chair"),
+                            ("secretary", "Secretary"),
+                            ("member", "Member"),
+                            ("observer", "Observer"),
+                        ],
+                        default="member",
+                        max_length=16,
+                    ),
+                ),
+                ("title", models.CharField(blank=True, help_text="e.g. Treasurer, Vice-chair", max_length=120)),
+                ("valid_from", models.DateField(default=django.utils.timezone.localdate)),
+                (
+                    "valid_until",
+                    models.DateField(blank=True, help_text="Last day of the term; empty if open-ended", null=True),
+                ),
+                (
+                    "board",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="memberships", to="meetings.board"
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="memberships",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['board', 'role', 'user__last_name'],
+                "ordering": ["board", "role", "user__last_name"],
             },
         ),
         migrations.CreateModel(
-            name='BoardGroupObjectPermission',
+            name="BoardGroupObjectPermission",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('content_object', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, to='meetings.board')),
-                ('group', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, to='auth.group')),
-                ('permission', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, to='auth.permission')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("content_object", models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, to="meetings.board")),
+                ("group", models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, to="auth.group")),
+                ("permission", models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, to="auth.permission")),
             ],
             options={
-                'abstract': False,
-                'unique_together': {('group', 'permission', 'content_object')},
+                "abstract": False,
+                "unique_together": {("group", "permission", "content_object")},
             },
         ),
         migrations.CreateModel(
-            name='BoardUserObjectPermission',
+            name="BoardUserObjectPermission",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('content_object', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, to='meetings.board')),
-                ('permission', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, to='auth.permission')),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, to=settings.AUTH_USER_MODEL)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("content_object", models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, to="meetings.board")),
+                ("permission", models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, to="auth.permission")),
+                ("user", models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, to=settings.AUTH_USER_MODEL)),
             ],
             options={
-                'abstract': False,
-                'unique_together': {('user', 'permission', 'content_object')},
+                "abstract": False,
+                "unique_together": {("user", "permission", "content_object")},
             },
         ),
         migrations.AddIndex(
-            model_name='meeting',
-            index=models.Index(fields=['board', 'starts_at'], name='meetings_me_board_i_1b8360_idx'),
+            model_name="meeting",
+            index=models.Index(fields=["board", "starts_at"], name="meetings_me_board_i_1b8360_idx"),
         ),
         migrations.AddIndex(
-            model_name='meeting',
-            index=models.Index(fields=['status', 'starts_at'], name='meetings_me_status_63e0a6_idx'),
+            model_name="meeting",
+            index=models.Index(fields=["status", "starts_at"], name="meetings_me_status_63e0a6_idx"),
         ),
         migrations.AddConstraint(
-            model_name='meeting',
-            constraint=models.CheckConstraint(condition=models.Q(('ends_at__isnull', True), ('ends_at__gte', models.F('starts_at')), _connector='OR'), name='meeting_ends_after_start'),
+            model_name="meeting",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("ends_at__isnull", True), ("ends_at__gte", models.F("starts_at")), _connector="OR"),
+                name="meeting_ends_after_start",
+            ),
         ),
         migrations.AddIndex(
-            model_name='agendaitem',
-            index=models.Index(fields=['meeting', 'sort_key'], name='meetings_ag_meeting_a4e21a_idx'),
+            model_name="agendaitem",
+            index=models.Index(fields=["meeting", "sort_key"], name="meetings_ag_meeting_a4e21a_idx"),
         ),
         migrations.AddIndex(
-            model_name='membership',
-            index=models.Index(fields=['user', 'valid_from', 'valid_until'], name='meetings_me_user_id_6f34b5_idx'),
+            model_name="membership",
+            index=models.Index(fields=["user", "valid_from", "valid_until"], name="meetings_me_user_id_6f34b5_idx"),
         ),
         migrations.AddConstraint(
-            model_name='membership',
-            constraint=models.UniqueConstraint(fields=('user', 'board', 'valid_from'), name='membership_unique_start'),
+            model_name="membership",
+            constraint=models.UniqueConstraint(fields=("user", "board", "valid_from"), name="membership_unique_start"),
         ),
         migrations.AddConstraint(
-            model_name='membership',
-            constraint=models.CheckConstraint(condition=models.Q(('valid_until__isnull', True), ('valid_until__gte', models.F('valid_from')), _connector='OR'), name='membership_until_after_from'),
+            model_name="membership",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("valid_until__isnull", True), ("valid_until__gte", models.F("valid_from")), _connector="OR"
+                ),
+                name="membership_until_after_from",
+            ),
         ),
     ]
