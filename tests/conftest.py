@@ -117,6 +117,17 @@ def build_world() -> BoardWorld:
     )
 
 
+@pytest.fixture(autouse=True)
+def _files_in_tmp(settings: Any, tmp_path: Any) -> None:
+    """Embedded runs keep each test's files in its own folder; S3 runs use the configured bucket."""
+    default = settings.STORAGES["default"]
+    if default["BACKEND"].endswith("FileSystemStorage"):
+        settings.STORAGES = {
+            **settings.STORAGES,
+            "default": {**default, "OPTIONS": {**default.get("OPTIONS", {}), "location": str(tmp_path / "files")}},
+        }
+
+
 @pytest.fixture
 def world(db: None) -> BoardWorld:
     return build_world()

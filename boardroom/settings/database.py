@@ -23,6 +23,5 @@ else:
                 "transaction_mode": "IMMEDIATE",
                 "timeout": 20,
             },
-            "TEST": {"NAME": str(DATA_DIR / "test-boardroom.sqlite3")},
         }
     }
