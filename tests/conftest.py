@@ -118,6 +118,12 @@ def build_world() -> BoardWorld:
 
 
 @pytest.fixture(autouse=True)
+def _fast_passwords(settings: Any) -> None:
+    """Hashing a password properly takes a third of a second; tests make many users."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
 def _files_in_tmp(settings: Any, tmp_path: Any) -> None:
     """Embedded runs keep each test's files in its own folder; S3 runs use the configured bucket."""
     default = settings.STORAGES["default"]

@@ -98,6 +98,7 @@ USE_TZ = True
 
 STATIC_URL = "/static/"
 STATIC_ROOT = DATA_DIR / "staticfiles"
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 # Vendored front-end libraries come from npm at build time; when they are absent
 # (a checkout before `npm ci`) the app still starts.
 _VENDOR = {

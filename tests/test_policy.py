@@ -1,0 +1,238 @@
+"""The permission matrix: every role against every action on every object, over every channel.
+
+The expected table below is written out by hand, independently of the policy's own rules, so a
+change that widens or narrows access shows up here as a named leak or a named lock-out.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from django.contrib.auth.models import AnonymousUser
+from django.db.models import Model
+from django.test import Client
+
+from boardroom import policy
+from boardroom.policy import Action
+from documents.models import Paper
+from meetings import services
+from meetings.models import AgendaItem, Board, Meeting, MeetingStatus, Role
+from tests.conftest import BoardWorld
+
+ROLES = ["chair", "secretary", "member", "observer", "former", "future", "outsider", "superuser", "anonymous"]
+
+# The actions that mean something for each kind of object.
+ACTIONS: dict[type[Model], list[Action]] = {
+    Board: [Action.VIEW, Action.MANAGE],
+    Meeting: [Action.VIEW, Action.MANAGE, Action.PUBLISH, Action.CHAIR, Action.PARTICIPATE],
+    AgendaItem: [Action.VIEW, Action.MANAGE, Action.PARTICIPATE],
+    Paper: [Action.VIEW, Action.MANAGE],
+}
+
+OBJECTS = [
+    "board",
+    "meeting",
+    "draft",
+    "public_item",
+    "part_b_item",
+    "public_paper",
+    "part_b_paper",
+    "other_board",
+    "other_meeting",
+]
+
+_PREPARER_MEETING = {
+    "meeting:view",
+    "meeting:manage",
+    "meeting:publish",
+    "meeting:participate",
+    "draft:view",
+    "draft:manage",
+    "draft:publish",
+}
+_ALL_ITEMS_AND_PAPERS = {
+    f"{obj}:{action}" for obj in ("public_item", "part_b_item") for action in ("view", "manage", "participate")
+} | {f"{obj}:{action}" for obj in ("public_paper", "part_b_paper") for action in ("view", "manage")}
+
+EXPECTED: dict[str, set[str]] = {
+    "chair": {"board:view", "board:manage", "meeting:chair"} | _PREPARER_MEETING | _ALL_ITEMS_AND_PAPERS,
+    "secretary": {"board:view", "board:manage"} | _PREPARER_MEETING | _ALL_ITEMS_AND_PAPERS,
+    "member": {
+        "board:view",
+        "meeting:view",
+        "meeting:participate",
+        "public_item:view",
+        "public_item:participate",
+        "part_b_item:view",
+        "part_b_item:participate",
+        "public_paper:view",
+        "part_b_paper:view",
+    },
+    "observer": {"board:view", "meeting:view", "public_item:view", "public_paper:view"},
+    "former": set(),
+    "future": set(),
+    "outsider": {"other_board:view", "other_meeting:view", "other_meeting:participate"},
+    "superuser": set(),
+    "anonymous": set(),
+}
+
+
+def _user(world: BoardWorld, role: str) -> Any:
+    if role == "anonymous":
+        return AnonymousUser()
+    user = getattr(world, role)
+    policy.forget(user)
+    return user
+
+
+def _cells(world: BoardWorld) -> Iterator[tuple[str, str, Model, Action]]:
+    for role in ROLES:
+        for name in OBJECTS:
+            obj: Model = getattr(world, name)
+            for action in ACTIONS[type(obj)]:
+                yield role, name, obj, action
+
+
+def matrix_leaks(world: BoardWorld) -> list[str]:
+    """Every cell where the policy disagrees with the table, on can(), visible() and audience()."""
+    problems: list[str] = []
+    for role, name, obj, action in _cells(world):
+        user = _user(world, role)
+        expected = f"{name}:{action}" in EXPECTED[role]
+        if policy.can(user, action, obj) != expected:
+            problems.append(f"can: {role} {action} {name}: expected {expected}")
+        if action == Action.VIEW:
+            seen = policy.visible(user, type(obj).objects.filter(pk=obj.pk)).exists()
+            if seen != expected:
+                problems.append(f"visible: {role} {name}: expected {expected}")
+            if role != "anonymous":
+                in_audience = policy.audience(obj).filter(pk=user.pk).exists()
+                if in_audience != expected:
+                    problems.append(f"audience: {role} {name}: expected {expected}")
+    return problems
+
+
+def test_policy_matches_the_matrix(world: BoardWorld) -> None:
+    assert matrix_leaks(world) == []
+
+
+def test_matrix_reports_a_deliberately_widened_policy(world: BoardWorld, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The matrix can fail: give observers Part B and it names the leak."""
+    widened = dict(policy.ROLE_GRANTS)
+    widened[Role.OBSERVER] = widened[Role.OBSERVER] | {policy.VIEW_CONFIDENTIAL}
+    monkeypatch.setattr(policy, "ROLE_GRANTS", widened)
+    services.membership_sync_grants(user=world.observer, board=world.board)
+    leaks = matrix_leaks(world)
+    assert "can: observer view part_b_item: expected False" in leaks
+    assert "visible: observer part_b_paper: expected False" in leaks
+
+
+def test_matrix_reports_a_policy_that_ignores_meeting_status(
+    world: BoardWorld, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(policy, "_meeting_rule", lambda held, meeting, action: policy.VIEW_BOARD in held)
+    assert "can: member view draft: expected True" not in matrix_leaks(world)
+    assert "can: member view draft: expected False" in matrix_leaks(world)
+
+
+# --- over HTTP -----------------------------------------------------------------------------
+
+
+def _url(world: BoardWorld, name: str) -> str | None:
+    obj = getattr(world, name)
+    if isinstance(obj, Board):
+        return f"/boards/{obj.pk}/"
+    if isinstance(obj, Meeting):
+        return f"/meetings/{obj.pk}/"
+    if isinstance(obj, Paper):
+        return f"/papers/{obj.pk}/pdf"
+    return None
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_pages_and_downloads_follow_the_matrix(world: BoardWorld, role: str) -> None:
+    client = Client()
+    if role != "anonymous":
+        client.force_login(getattr(world, role))
+    for name in OBJECTS:
+        url = _url(world, name)
+        if url is None:
+            continue
+        response = client.get(url)
+        if role == "anonymous":
+            assert response.status_code == 302 and "/accounts/login/" in response["Location"], (name, url)
+        elif f"{name}:view" in EXPECTED[role]:
+            assert response.status_code == 200, (role, name, url)
+        else:
+            assert response.status_code == 404, (role, name, url, response.status_code)
+
+
+@pytest.mark.parametrize("role", ["chair", "secretary", "member", "observer", "outsider", "former"])
+def test_meeting_page_lists_only_the_items_and_papers_the_role_may_see(world: BoardWorld, role: str) -> None:
+    client = Client()
+    client.force_login(getattr(world, role))
+    body = client.get(f"/meetings/{world.meeting.pk}/").content.decode()
+    for name in ("public_item", "part_b_item"):
+        item = getattr(world, name)
+        shown = item.title.replace("'", "&#x27;") in body
+        assert shown == (f"{name}:view" in EXPECTED[role]), (role, name)
+    for name in ("public_paper", "part_b_paper"):
+        paper = getattr(world, name)
+        assert (f"/papers/{paper.pk}/pdf" in body) == (f"{name}:view" in EXPECTED[role]), (role, name)
+
+
+def test_home_lists_only_the_users_boards(world: BoardWorld) -> None:
+    client = Client()
+    client.force_login(world.outsider)
+    body = client.get("/").content.decode()
+    assert "Hillside Trust" in body
+    assert "Riverside Trust" not in body
+
+
+# --- rules that are not in the table -------------------------------------------------------
+
+
+def test_ending_a_membership_closes_the_board_at_once(world: BoardWorld) -> None:
+    membership = world.member.memberships.get(board=world.board)
+    assert policy.can(world.member, Action.VIEW, world.part_b_paper)
+    services.membership_end(actor=world.secretary, membership=membership)
+    policy.forget(world.member)
+    assert not policy.can(world.member, Action.VIEW, world.board)
+    assert policy.direct_grants(world.member, world.board) == []
+
+
+def test_superuser_with_a_direct_grant_but_no_seat_sees_nothing(world: BoardWorld) -> None:
+    from guardian.shortcuts import assign_perm
+
+    assign_perm("meetings.view_board", world.superuser, world.board)
+    policy.forget(world.superuser)
+    assert not policy.can(world.superuser, Action.VIEW, world.board)
+
+
+def test_draft_meeting_is_hidden_until_published(world: BoardWorld) -> None:
+    assert not policy.can(world.member, Action.VIEW, world.draft)
+    services.meeting_publish(actor=world.secretary, meeting=world.draft)
+    world.draft.refresh_from_db()
+    assert world.draft.status == MeetingStatus.PUBLISHED
+    assert policy.can(world.member, Action.VIEW, world.draft)
+
+
+def test_role_change_takes_effect_on_the_next_check(world: BoardWorld) -> None:
+    membership = world.observer.memberships.get(board=world.board)
+    assert not policy.can(world.observer, Action.VIEW, world.part_b_item)
+    services.membership_update(actor=world.secretary, membership=membership, role=Role.MEMBER)
+    assert policy.can(world.observer, Action.VIEW, world.part_b_item)
+
+
+def test_get_or_404_gives_403_for_visible_objects_the_user_may_not_change(world: BoardWorld) -> None:
+    from django.core.exceptions import PermissionDenied
+    from django.http import Http404
+
+    with pytest.raises(PermissionDenied):
+        policy.get_or_404(world.member, Action.MANAGE, Meeting.objects.all(), pk=world.meeting.pk)
+    with pytest.raises(Http404):
+        policy.get_or_404(world.observer, Action.VIEW, AgendaItem.objects.all(), pk=world.part_b_item.pk)
+    with pytest.raises(Http404):
+        policy.get_or_404(world.member, Action.VIEW, Meeting.objects.all(), pk="not-a-number")
