@@ -104,7 +104,7 @@ def matrix_leaks(world: BoardWorld) -> list[str]:
         if policy.can(user, action, obj) != expected:
             problems.append(f"can: {role} {action} {name}: expected {expected}")
         if action == Action.VIEW:
-            seen = policy.visible(user, type(obj).objects.filter(pk=obj.pk)).exists()
+            seen = policy.visible(user, type(obj)._default_manager.filter(pk=obj.pk)).exists()
             if seen != expected:
                 problems.append(f"visible: {role} {name}: expected {expected}")
             if role != "anonymous":
