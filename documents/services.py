@@ -23,11 +23,14 @@ def pdf_page_count(data: bytes) -> int:
     """Pages in a PDF, or a ValidationError that says why it cannot be read."""
     try:
         with pikepdf.open(io.BytesIO(data)) as pdf:
-            return len(pdf.pages)
+            pages = len(pdf.pages)
     except pikepdf.PasswordError:
         raise ValidationError("This PDF is password-protected: remove the password and upload again.") from None
     except pikepdf.PdfError:
         raise ValidationError("This file is not a readable PDF.") from None
+    if pages == 0:
+        raise ValidationError("This PDF has no pages.")
+    return pages
 
 
 @transaction.atomic
