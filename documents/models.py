@@ -62,3 +62,26 @@ class PaperVersion(models.Model):
 
     def __str__(self) -> str:
         return f"{self.paper.title} (v{self.number})"
+
+
+class Comment(models.Model):
+    """A comment on an agenda item, optionally on one page of a paper; replies nest one level."""
+
+    item = models.ForeignKey(AgendaItem, on_delete=models.CASCADE, related_name="comments")
+    paper = models.ForeignKey(Paper, null=True, blank=True, on_delete=models.CASCADE, related_name="comments")
+    page = models.PositiveIntegerField(null=True, blank=True)
+    parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.CASCADE, related_name="replies")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="comments")
+    body = models.TextField(max_length=5000)
+    # The id the author's device gave the comment: a retried frame finds the stored comment.
+    client_id = models.UUIDField()
+    created_at = models.DateTimeField(auto_now_add=True)
+    edited_at = models.DateTimeField(null=True, blank=True)
+    deleted_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["item", "created_at", "pk"]
+        constraints = [models.UniqueConstraint(fields=["author", "client_id"], name="comment_unique_client_id")]
+
+    def __str__(self) -> str:
+        return f"Comment {self.pk} on {self.item}"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django.conf import settings
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
@@ -109,6 +110,8 @@ class Meeting(models.Model):
     location = models.CharField(max_length=300, blank=True)
     video_url = models.URLField(blank=True, max_length=500)
     status = models.CharField(max_length=16, choices=MeetingStatus.choices, default=MeetingStatus.DRAFT)
+    # The last live event number handed out; bumped inside each writing transaction (see events.py).
+    last_seq = models.PositiveBigIntegerField(default=0, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -172,3 +175,37 @@ class AgendaItem(models.Model):
         if self.presenter_id and self.presenter is not None:
             return self.presenter.get_full_name() or self.presenter.get_username()
         return self.presenter_name
+
+
+class Audience(models.TextChoices):
+    MEETING = "meeting", "Everyone who may see the meeting"
+    ITEM = "item", "Everyone who may see one agenda item"
+    USER = "user", "One user"
+
+
+class MeetingEvent(models.Model):
+    """One entry of a meeting's live log. ``seq`` is gap-free per meeting and never reused.
+
+    The database is the source of truth: a socket that missed events replays them from here.
+    """
+
+    meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="events")
+    seq = models.PositiveBigIntegerField()
+    type = models.CharField(max_length=64)
+    data = models.JSONField(default=dict, encoder=DjangoJSONEncoder)
+    audience = models.CharField(max_length=16, choices=Audience.choices, default=Audience.MEETING)
+    item = models.ForeignKey(AgendaItem, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["meeting", "seq"]
+        constraints = [models.UniqueConstraint(fields=["meeting", "seq"], name="meetingevent_unique_seq")]
+
+    def __str__(self) -> str:
+        return f"#{self.seq} {self.type}"

@@ -13,6 +13,7 @@ from guardian.shortcuts import assign_perm, remove_perm
 from boardroom import policy
 from boardroom.policy import Action
 
+from . import events
 from .models import AgendaItem, Board, Meeting, MeetingStatus, Membership, Purpose
 
 
@@ -67,6 +68,9 @@ def membership_sync_grants(*, user: User, board: Board) -> None:
     for codename in sorted(wanted - held):
         assign_perm(f"meetings.{codename}", user, board)
     policy.forget(user)
+    if held != wanted:
+        # Open sockets re-check at once, and close if the meeting is no longer theirs to see.
+        events.access_changed(user.pk)
 
 
 @transaction.atomic

@@ -1,5 +1,9 @@
 """Database: SQLite in WAL mode by default, PostgreSQL (psycopg 3) when DATABASE_URL is set."""
 
+import os
+import tempfile
+from pathlib import Path
+
 import dj_database_url
 
 from .env import DATA_DIR, env_str
@@ -23,5 +27,8 @@ else:
                 "transaction_mode": "IMMEDIATE",
                 "timeout": 20,
             },
+            # Tests use a file too (not Django's in-memory default) so that several threads and
+            # processes share it with the same locking as production; one per test process.
+            "TEST": {"NAME": str(Path(tempfile.gettempdir()) / f"boardroom-test-{os.getpid()}.sqlite3")},
         }
     }

@@ -1,0 +1,115 @@
+"""The live log of a meeting: record an event with the change, ring the bell after commit.
+
+The database is the source of truth. ``event_record`` must run inside the transaction that
+writes the change, so the change and its event commit together or not at all, and the event's
+``seq`` is taken from a per-meeting counter locked by that same transaction: concurrent writers
+queue on the meeting row and can neither share nor skip a number.
+
+The channel layer only rings the bell: after commit, one message per event goes to the
+meeting's group carrying the frame already encoded, so every socket forwards the same bytes
+without encoding them again. A socket that misses a bell (a dropped connection, a restarted
+process, Redis gone for a while) replays from the database on its next bell or reconnect.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from typing import Any
+
+from asgiref.sync import async_to_sync
+from channels.layers import get_channel_layer
+from django.contrib.auth.models import User
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import transaction
+from django.db.models import F
+
+from .models import AgendaItem, Audience, Meeting, MeetingEvent
+
+log = logging.getLogger(__name__)
+
+
+def meeting_group(meeting_id: int) -> str:
+    return f"meeting.{meeting_id}"
+
+
+def user_group(user_id: int) -> str:
+    return f"user.{user_id}"
+
+
+def encode_frame(event: MeetingEvent) -> str:
+    """The server → client frame for one event (DESIGN.md, "Live meetings")."""
+    return json.dumps(
+        {"type": "event", "seq": event.seq, "event": event.type, "data": event.data},
+        cls=DjangoJSONEncoder,
+        separators=(",", ":"),
+    )
+
+
+def event_record(
+    *,
+    meeting: Meeting,
+    type: str,
+    data: dict[str, Any],
+    actor: User | None = None,
+    item: AgendaItem | None = None,
+    user: User | None = None,
+) -> MeetingEvent:
+    """Append an event to ``meeting``'s log; call it inside the transaction that makes the change.
+
+    The audience is the whole meeting, one agenda ``item`` (those who may see it), or one
+    ``user``. The bell rings after commit.
+    """
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("event_record must run inside the transaction that writes the change")
+    # The UPDATE takes the meeting row's lock until commit: the next writer waits here.
+    Meeting.objects.filter(pk=meeting.pk).update(last_seq=F("last_seq") + 1)
+    seq = Meeting.objects.filter(pk=meeting.pk).values_list("last_seq", flat=True).get()
+    audience = Audience.USER if user is not None else Audience.ITEM if item is not None else Audience.MEETING
+    event = MeetingEvent.objects.create(
+        meeting=meeting, seq=seq, type=type, data=data, audience=audience, item=item, user=user, actor=actor
+    )
+    transaction.on_commit(lambda: ring(event))
+    return event
+
+
+def bell_message(event: MeetingEvent) -> dict[str, Any]:
+    return {
+        "type": "meeting.bell",
+        "seq": event.seq,
+        "audience": event.audience,
+        "item": event.item_id,
+        "user": event.user_id,
+        "frame": encode_frame(event),
+    }
+
+
+def ring(event: MeetingEvent) -> None:
+    """Tell the meeting's sockets about a committed event. Losing a bell loses no event."""
+    layer = get_channel_layer()
+    if layer is None:
+        return
+    try:
+        async_to_sync(layer.group_send)(meeting_group(event.meeting_id), bell_message(event))
+    except Exception:  # noqa: BLE001 — the layer being down must never undo or fail a committed write
+        log.warning(
+            "live bell for meeting %s seq %s not delivered; sockets will catch up",
+            event.meeting_id,
+            event.seq,
+            exc_info=True,
+        )
+
+
+def access_changed(user_id: int) -> None:
+    """After commit, tell the user's open sockets to re-check what they may see (or close)."""
+    layer = get_channel_layer()
+    if layer is None:
+        return
+
+    def send() -> None:
+        try:
+            async_to_sync(layer.group_send)(user_group(user_id), {"type": "access.changed"})
+        except Exception:  # noqa: BLE001
+            log.warning("access change for user %s not delivered", user_id, exc_info=True)
+
+    transaction.on_commit(send)
