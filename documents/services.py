@@ -16,7 +16,7 @@ from django.db.models import Max
 
 from boardroom import policy
 from boardroom.policy import Action
-from meetings import events
+from meetings import events, frames
 from meetings.models import AgendaItem
 
 from .models import Comment, Paper, PaperVersion
@@ -157,15 +157,6 @@ def comment_create(
     return comment
 
 
-def _optional_int(frame: dict[str, Any], key: str) -> int | None:
-    value = frame.get(key)
-    if value is None:
-        return None
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise ValidationError(f'"{key}" must be a number.')
-    return value
-
-
 def comment_create_from_frame(
     *, actor: User, meeting_id: int, frame: dict[str, Any], client_id: uuid.UUID
 ) -> dict[str, Any]:
@@ -176,10 +167,8 @@ def comment_create_from_frame(
     body = frame.get("body")
     if not isinstance(body, str):
         raise ValidationError('"body" must be text.')
-    item_id, parent_id, paper_id = (_optional_int(frame, k) for k in ("item", "parent", "paper"))
-    page = _optional_int(frame, "page")
-    if item_id is None:
-        raise ValidationError('"item" is required.')
+    item_id = frames.required_int(frame, "item")
+    parent_id, paper_id, page = (frames.optional_int(frame, k) for k in ("parent", "paper", "page"))
     items = policy.visible(actor, AgendaItem.objects.filter(meeting_id=meeting_id)).select_related("meeting")
     item = items.filter(pk=item_id).first()
     if item is None:

@@ -19,7 +19,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 
 from documents import services as document_services
 
-from . import live
+from . import live, services
 from .events import encode_frame, meeting_group, user_group
 
 log = logging.getLogger(__name__)
@@ -61,16 +61,47 @@ class MeetingConsumer(AsyncWebsocketConsumer):
         await self.channel_layer.group_add(meeting_group(self.meeting_id), self.channel_name)
         await self.channel_layer.group_add(user_group(user.pk), self.channel_name)
         await self.accept()
+        state = await database_sync_to_async(live.meeting_state)(self.meeting_id, self.view)
         after = self._after_from_query()
         if after is None:
-            self.last_sent = await database_sync_to_async(live.last_seq)(self.meeting_id)
+            self.last_sent = int(state["seq"])  # type: ignore[call-overload]
+            await self.send(text_data=_dumps(state))
         else:
+            await self.send(text_data=_dumps(state))
             await self._replay(after)
+        self.joined = True
+        online = await database_sync_to_async(services.presence_join)(
+            user=user,
+            meeting_id=self.meeting_id,
+            channel_name=self.channel_name,
+            device=live.device_label(self.scope.get("headers", [])),
+        )
+        await self._announce_presence(online)
 
     async def disconnect(self, code: int) -> None:
-        if getattr(self, "view", None) is not None:
-            await self.channel_layer.group_discard(meeting_group(self.meeting_id), self.channel_name)
-            await self.channel_layer.group_discard(user_group(self.user.pk), self.channel_name)
+        if getattr(self, "view", None) is None:
+            return
+        await self.channel_layer.group_discard(meeting_group(self.meeting_id), self.channel_name)
+        await self.channel_layer.group_discard(user_group(self.user.pk), self.channel_name)
+        if getattr(self, "joined", False):
+            online = await database_sync_to_async(services.presence_leave)(
+                meeting_id=self.meeting_id, channel_name=self.channel_name
+            )
+            await self._announce_presence(online)
+
+    async def _announce_presence(self, online: list[dict[str, object]]) -> None:
+        """Presence is not logged: it is a snapshot, encoded once and sent to every socket."""
+        frame = _dumps({"type": "presence", "online": online})
+        try:
+            await self.channel_layer.group_send(
+                meeting_group(self.meeting_id), {"type": "presence.update", "frame": frame}
+            )
+        except Exception:  # noqa: BLE001 — presence is best effort; the next join or ping corrects it
+            log.warning("presence update for meeting %s not delivered", self.meeting_id, exc_info=True)
+
+    async def presence_update(self, message: dict[str, Any]) -> None:
+        if self.view is not None:
+            await self.send(text_data=message["frame"])
 
     def _after_from_query(self) -> int | None:
         from urllib.parse import parse_qs
@@ -165,9 +196,16 @@ class MeetingConsumer(AsyncWebsocketConsumer):
             await self._replay(after)
             return
         if kind == "ping":
+            await database_sync_to_async(services.presence_touch)(channel_name=self.channel_name)
             await self.send(text_data=_dumps({"type": "pong", "seq": self.last_sent}))
             return
-        handler = {"comment.create": self._comment_create}.get(kind)
+        handler = {
+            "comment.create": self._comment_create,
+            "meeting.start": self._meeting_start,
+            "meeting.close": self._meeting_close,
+            "item.current": self._item_current,
+            "presenter.page": self._presenter_page,
+        }.get(kind)
         if handler is None:
             await self._error(frame.get("id"), "invalid", f"Unknown frame type {kind[:40]!r}.")
             return
@@ -190,6 +228,20 @@ class MeetingConsumer(AsyncWebsocketConsumer):
     async def _comment_create(self, frame: dict[str, Any], client_id: uuid.UUID) -> dict[str, Any]:
         return await database_sync_to_async(document_services.comment_create_from_frame)(
             actor=self.user, meeting_id=self.meeting_id, frame=frame, client_id=client_id
+        )
+
+    async def _meeting_start(self, frame: dict[str, Any], client_id: uuid.UUID) -> dict[str, Any]:
+        return await database_sync_to_async(live.advance_from_frame)(self.user, self.meeting_id, "live", client_id)
+
+    async def _meeting_close(self, frame: dict[str, Any], client_id: uuid.UUID) -> dict[str, Any]:
+        return await database_sync_to_async(live.advance_from_frame)(self.user, self.meeting_id, "closed", client_id)
+
+    async def _item_current(self, frame: dict[str, Any], client_id: uuid.UUID) -> dict[str, Any]:
+        return await database_sync_to_async(live.current_item_from_frame)(self.user, self.meeting_id, frame, client_id)
+
+    async def _presenter_page(self, frame: dict[str, Any], client_id: uuid.UUID) -> dict[str, Any]:
+        return await database_sync_to_async(live.presenter_page_from_frame)(
+            self.user, self.meeting_id, frame, client_id
         )
 
     async def _error(self, client_id: str | None, code: str, message: str) -> None:

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import logging
+import uuid
 from typing import Any
 
 from asgiref.sync import async_to_sync
@@ -54,6 +55,7 @@ def event_record(
     actor: User | None = None,
     item: AgendaItem | None = None,
     user: User | None = None,
+    client_id: uuid.UUID | None = None,
 ) -> MeetingEvent:
     """Append an event to ``meeting``'s log; call it inside the transaction that makes the change.
 
@@ -67,10 +69,25 @@ def event_record(
     seq = Meeting.objects.filter(pk=meeting.pk).values_list("last_seq", flat=True).get()
     audience = Audience.USER if user is not None else Audience.ITEM if item is not None else Audience.MEETING
     event = MeetingEvent.objects.create(
-        meeting=meeting, seq=seq, type=type, data=data, audience=audience, item=item, user=user, actor=actor
+        meeting=meeting,
+        seq=seq,
+        type=type,
+        data=data,
+        audience=audience,
+        item=item,
+        user=user,
+        actor=actor,
+        client_id=client_id,
     )
     transaction.on_commit(lambda: ring(event))
     return event
+
+
+def event_for_client_id(actor: User, client_id: uuid.UUID | None) -> MeetingEvent | None:
+    """The event an earlier copy of the same command recorded, if any (idempotent retries)."""
+    if client_id is None:
+        return None
+    return MeetingEvent.objects.filter(actor=actor, client_id=client_id).first()
 
 
 def bell_message(event: MeetingEvent) -> dict[str, Any]:

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass, field
 
 from django.contrib.auth.models import AnonymousUser, User
+from django.core.exceptions import PermissionDenied, ValidationError
 
 from boardroom import policy
 from boardroom.policy import Action
+from documents.models import Paper
 
+from . import events, frames
 from .models import AgendaItem, Audience, Meeting, MeetingEvent
 
 
@@ -56,3 +60,84 @@ def last_seq(meeting_id: int) -> int:
 def events_after(meeting_id: int, after: int, limit: int = 500) -> list[MeetingEvent]:
     """Logged events after ``after``, in order (the caller filters them by its view)."""
     return list(MeetingEvent.objects.filter(meeting_id=meeting_id, seq__gt=after).order_by("seq")[:limit])
+
+
+def meeting_state(meeting_id: int, view: SocketView) -> dict[str, object]:
+    """The meeting as it stands, sent once when a socket opens."""
+    meeting = Meeting.objects.get(pk=meeting_id)
+    return {
+        "type": "state",
+        "seq": meeting.last_seq,
+        "status": meeting.status,
+        "current_item": meeting.current_item_id,
+    }
+
+
+def device_label(headers: list[tuple[bytes, bytes]]) -> str:
+    """A short, human name for the device, from its User-Agent (never stored in full)."""
+    agent = dict(headers).get(b"user-agent", b"").decode("latin-1", "replace")
+    for needle, label in (
+        ("iPad", "iPad"),
+        ("iPhone", "iPhone"),
+        ("Android", "Android"),
+        ("Macintosh", "Mac"),
+        ("Windows", "Windows PC"),
+        ("Linux", "Linux"),
+        ("CrOS", "Chromebook"),
+    ):
+        if needle in agent:
+            return label
+    return "device"
+
+
+# --- client frames that drive the chair's controls ---------------------------------------------
+
+
+def _visible_meeting(user: User, meeting_id: int) -> Meeting:
+    meeting = policy.visible(user, Meeting.objects.filter(pk=meeting_id)).first()
+    if meeting is None:
+        raise PermissionDenied("No such meeting.")
+    return meeting
+
+
+def advance_from_frame(user: User, meeting_id: int, to: str, client_id: uuid.UUID) -> dict[str, object]:
+    from . import services
+
+    policy.forget(user)
+    meeting = _visible_meeting(user, meeting_id)
+    if events.event_for_client_id(user, client_id) is None:
+        meeting = services.meeting_advance(actor=user, meeting=meeting, to=to, client_id=client_id)
+    meeting.refresh_from_db(fields=["status"])
+    return {"meeting": meeting.pk, "status": meeting.status}
+
+
+def current_item_from_frame(
+    user: User, meeting_id: int, frame: dict[str, object], client_id: uuid.UUID
+) -> dict[str, object]:
+    from . import services
+
+    policy.forget(user)
+    meeting = _visible_meeting(user, meeting_id)
+    item_id = frames.optional_int(frame, "item")
+    item = None
+    if item_id is not None:
+        item = policy.visible(user, AgendaItem.objects.filter(meeting=meeting, pk=item_id)).first()
+        if item is None:
+            raise ValidationError("That item is not on this agenda.")
+    meeting = services.meeting_set_current_item(actor=user, meeting=meeting, item=item, client_id=client_id)
+    return {"meeting": meeting.pk, "current_item": meeting.current_item_id}
+
+
+def presenter_page_from_frame(
+    user: User, meeting_id: int, frame: dict[str, object], client_id: uuid.UUID
+) -> dict[str, object]:
+    from . import services
+
+    policy.forget(user)
+    paper_id = frames.required_int(frame, "paper")
+    page = frames.required_int(frame, "page")
+    papers = policy.visible(user, Paper.objects.filter(item__meeting_id=meeting_id, pk=paper_id))
+    paper = papers.select_related("item__meeting", "current_version").first()
+    if paper is None:
+        raise ValidationError("That paper is not on this agenda.")
+    return dict(services.presenter_show_page(actor=user, paper=paper, page=page, client_id=client_id))

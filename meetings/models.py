@@ -112,6 +112,9 @@ class Meeting(models.Model):
     status = models.CharField(max_length=16, choices=MeetingStatus.choices, default=MeetingStatus.DRAFT)
     # The last live event number handed out; bumped inside each writing transaction (see events.py).
     last_seq = models.PositiveBigIntegerField(default=0, editable=False)
+    current_item = models.ForeignKey(
+        "AgendaItem", null=True, blank=True, on_delete=models.SET_NULL, related_name="+", editable=False
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -201,11 +204,37 @@ class MeetingEvent(models.Model):
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    # The id the actor's device gave the command, so a retried frame changes nothing twice.
+    client_id = models.UUIDField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         ordering = ["meeting", "seq"]
-        constraints = [models.UniqueConstraint(fields=["meeting", "seq"], name="meetingevent_unique_seq")]
+        constraints = [
+            models.UniqueConstraint(fields=["meeting", "seq"], name="meetingevent_unique_seq"),
+            models.UniqueConstraint(
+                fields=["actor", "client_id"],
+                condition=Q(client_id__isnull=False),
+                name="meetingevent_unique_client_id",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"#{self.seq} {self.type}"
+
+
+class Presence(models.Model):
+    """One open socket: who is connected to a meeting now, and from which device."""
+
+    meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="presences")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    channel_name = models.CharField(max_length=200, unique=True)
+    device = models.CharField(max_length=60, blank=True)
+    connected_at = models.DateTimeField(auto_now_add=True)
+    seen_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        indexes = [models.Index(fields=["meeting", "seen_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.user} on {self.device or 'a device'}"

@@ -28,11 +28,20 @@ def home(request: HttpRequest) -> HttpResponse:
 @login_required
 def board_detail(request: HttpRequest, pk: int) -> HttpResponse:
     board = policy.get_or_404(request.user, Action.VIEW, Board.objects.all(), pk=pk)
-    meetings = selectors.meetings_of_board(request.user, board)
+    meetings = list(selectors.meetings_of_board(request.user, board))
+    # Soonest first for what is ahead; most recent first for what is behind.
+    upcoming = [m for m in reversed(meetings) if m.is_upcoming]
+    past = [m for m in meetings if not m.is_upcoming]
     return render(
         request,
         "meetings/board.html",
-        {"board": board, "meetings": meetings, "can_manage": policy.can(request.user, Action.MANAGE, board)},
+        {
+            "board": board,
+            "meetings": meetings,
+            "upcoming": upcoming,
+            "past": past,
+            "can_manage": policy.can(request.user, Action.MANAGE, board),
+        },
     )
 
 

@@ -48,8 +48,24 @@ async def _connect(
     return communicator, connected
 
 
-async def _frame(communicator: WebsocketCommunicator) -> dict[str, Any]:
-    return json.loads(await communicator.receive_from(timeout=3))
+NOISE = ("state", "presence")
+
+
+async def _frame(communicator: WebsocketCommunicator, skip: tuple[str, ...] = NOISE) -> dict[str, Any]:
+    """The next frame, passing over the state and presence snapshots that come and go."""
+    while True:
+        frame = json.loads(await communicator.receive_from(timeout=3))
+        if frame["type"] not in skip:
+            return frame
+
+
+async def _quiet(communicator: WebsocketCommunicator) -> bool:
+    """True if nothing but presence snapshots arrives for a moment."""
+    while not await communicator.receive_nothing(timeout=0.3):
+        frame = json.loads(await communicator.receive_from(timeout=1))
+        if frame["type"] not in NOISE:
+            return False
+    return True
 
 
 def _comment_frame(item_id: int, body: str = "Looks right to me", **extra: Any) -> dict[str, Any]:
@@ -102,7 +118,7 @@ async def test_the_same_frame_twice_stores_one_comment_and_acknowledges_both(liv
     second = await _frame(member)
     assert first["type"] == second["type"] == "ack"
     assert first["object"]["id"] == second["object"]["id"]
-    assert await member.receive_nothing(timeout=0.3)
+    assert await _quiet(member)
     assert await database_sync_to_async(Comment.objects.count)() == 1
     assert await database_sync_to_async(MeetingEvent.objects.filter(type="comment.created").count)() == 1
     await member.disconnect()
@@ -117,7 +133,7 @@ async def test_part_b_events_never_reach_an_observer(live_world: BoardWorld) -> 
     await _frame(member)
     seen = await _frame(observer)
     assert seen["data"]["body"] == "Public remark"
-    assert await observer.receive_nothing(timeout=0.3)
+    assert await _quiet(observer)
     await observer.disconnect()
     await member.disconnect()
 
@@ -142,11 +158,16 @@ async def test_resume_sends_exactly_the_missed_visible_events_in_order(live_worl
     for n in range(3):
         await database_sync_to_async(post)(live_world.public_item.pk, f"public {n}")
         await database_sync_to_async(post)(live_world.part_b_item.pk, f"secret {n}")
-    observer, _ = await _connect(live_world.observer, live_world.meeting.pk, "?after=1")
+    first = await database_sync_to_async(
+        MeetingEvent.objects.filter(type="comment.created").order_by("seq").values_list("seq", flat=True).first
+    )()
+    observer, _ = await _connect(live_world.observer, live_world.meeting.pk, f"?after={first}")
     bodies = [(await _frame(observer))["data"]["body"] for _ in range(2)]
     assert bodies == ["public 1", "public 2"]
-    assert await observer.receive_nothing(timeout=0.3)
+    assert await _quiet(observer)
     await observer.send_json_to({"type": "resume", "after": 0})
+    status = await _frame(observer)
+    assert status["event"] == "meeting.status" and status["data"] == {"status": "published"}
     frames = [await _frame(observer) for _ in range(3)]
     assert [f["data"]["body"] for f in frames] == ["public 0", "public 1", "public 2"]
     assert [f["seq"] for f in frames] == sorted(f["seq"] for f in frames)
@@ -162,6 +183,8 @@ async def test_a_member_removed_from_the_board_is_disconnected(live_world: Board
 
     await database_sync_to_async(remove)()
     output = await member.receive_output(timeout=3)
+    while output["type"] == "websocket.send":  # the state and presence snapshots sent on joining
+        output = await member.receive_output(timeout=3)
     assert output == {"type": "websocket.close", "code": 4403}
 
 
@@ -222,10 +245,10 @@ def test_concurrent_writers_get_a_gap_free_duplicate_free_seq(live_world: BoardW
     with ThreadPoolExecutor(max_workers=20) as pool:
         list(pool.map(write, range(200)))
     seqs = list(MeetingEvent.objects.filter(meeting=live_world.meeting).values_list("seq", flat=True))
-    assert sorted(seqs) == list(range(1, 201))
+    assert sorted(seqs) == list(range(1, 202))  # seq 1 is the meeting being published
     assert Comment.objects.count() == 200
     live_world.meeting.refresh_from_db()
-    assert live_world.meeting.last_seq == 200
+    assert live_world.meeting.last_seq == 201
 
 
 async def test_a_missed_bell_is_filled_from_the_log(live_world: BoardWorld) -> None:
@@ -248,3 +271,83 @@ async def test_a_missed_bell_is_filled_from_the_log(live_world: BoardWorld) -> N
     assert [f["data"]["body"] for f in frames] == ["lost bell", "next"]
     await member.disconnect()
     await asyncio.sleep(0)
+
+
+# --- the chair's controls and presence -------------------------------------------------------
+
+
+async def test_the_chair_starts_the_meeting_and_moves_through_the_agenda(live_world: BoardWorld) -> None:
+    chair, _ = await _connect(live_world.chair, live_world.meeting.pk)
+    member, _ = await _connect(live_world.member, live_world.meeting.pk)
+    observer, _ = await _connect(live_world.observer, live_world.meeting.pk)
+    start = {"type": "meeting.start", "id": str(uuid.uuid4())}
+    await member.send_json_to(start)
+    assert (await _frame(member))["code"] == "forbidden"
+    await chair.send_json_to(start)
+    assert (await _frame(chair))["object"]["status"] == "live"
+    await chair.send_json_to(start)  # a retry of the same frame: acknowledged, nothing changes
+    assert (await _frame(chair, skip=(*NOISE, "event")))["type"] == "ack"
+    for socket in (member, observer):
+        event = await _frame(socket)
+        assert event["event"] == "meeting.status" and event["data"] == {"status": "live"}
+    await chair.send_json_to({"type": "item.current", "id": str(uuid.uuid4()), "item": live_world.part_b_item.pk})
+    for socket in (member, observer):
+        event = await _frame(socket)
+        assert event["event"] == "meeting.current_item" and event["data"] == {"item": live_world.part_b_item.pk}
+    count = await database_sync_to_async(
+        MeetingEvent.objects.filter(type="meeting.status", data__status="live").count
+    )()
+    assert count == 1
+    for socket in (chair, member, observer):
+        await socket.disconnect()
+
+
+async def test_presenter_pages_reach_only_those_who_may_see_the_item(live_world: BoardWorld) -> None:
+    await database_sync_to_async(services.meeting_advance)(
+        actor=live_world.chair, meeting=live_world.meeting, to="live"
+    )
+    chair, _ = await _connect(live_world.chair, live_world.meeting.pk)
+    member, _ = await _connect(live_world.member, live_world.meeting.pk)
+    observer, _ = await _connect(live_world.observer, live_world.meeting.pk)
+    for paper in (live_world.part_b_paper, live_world.public_paper):
+        await chair.send_json_to({"type": "presenter.page", "id": str(uuid.uuid4()), "paper": paper.pk, "page": 1})
+    member_pages = [(await _frame(member))["data"]["paper"] for _ in range(2)]
+    assert member_pages == [live_world.part_b_paper.pk, live_world.public_paper.pk]
+    assert (await _frame(observer))["data"]["paper"] == live_world.public_paper.pk
+    assert await _quiet(observer)
+    await member.send_json_to(
+        {"type": "presenter.page", "id": str(uuid.uuid4()), "paper": live_world.public_paper.pk, "page": 1}
+    )
+    assert (await _frame(member))["code"] == "forbidden"
+    await chair.send_json_to(
+        {"type": "presenter.page", "id": str(uuid.uuid4()), "paper": live_world.public_paper.pk, "page": 99}
+    )
+    assert (await _frame(chair, skip=(*NOISE, "event", "ack")))["code"] == "invalid"
+    for socket in (chair, member, observer):
+        await socket.disconnect()
+
+
+async def test_presence_shows_who_is_connected_and_from_what(live_world: BoardWorld) -> None:
+    chair, _ = await _connect(live_world.chair, live_world.meeting.pk)
+    headers = [
+        (b"origin", b"http://testserver"),
+        (b"host", b"testserver"),
+        (b"user-agent", b"Mozilla/5.0 (iPad; CPU OS 17_0 like Mac OS X)"),
+        (b"cookie", await database_sync_to_async(_cookie)(live_world.member)),
+    ]
+    member = WebsocketCommunicator(application, f"/ws/meetings/{live_world.meeting.pk}/", headers=headers)
+    assert (await member.connect())[0]
+
+    async def next_presence() -> list[dict[str, Any]]:
+        while True:
+            frame = json.loads(await chair.receive_from(timeout=3))
+            if frame["type"] == "presence":
+                return frame["online"]
+
+    online = await next_presence()  # the chair's own arrival
+    online = await next_presence()
+    assert {p["id"]: p["devices"] for p in online}[live_world.member.pk] == ["iPad"]
+    await member.disconnect()
+    online = await next_presence()
+    assert live_world.member.pk not in {p["id"] for p in online}
+    await chair.disconnect()
