@@ -32,6 +32,7 @@ from meetings.models import (
     AgendaItem,
     Board,
     BoardGroupObjectPermission,
+    Declaration,
     BoardUserObjectPermission,
     Meeting,
     MeetingStatus,
@@ -75,6 +76,8 @@ class Access:
     """What one user holds, per board id: the grants that count today."""
 
     grants: dict[int, frozenset[str]] = field(default_factory=dict)
+    # Agenda items (and their sub-items) the user is recused from by a declared interest.
+    recused: frozenset[int] = frozenset()
 
     def boards_with(self, codename: str) -> set[int]:
         return {board_id for board_id, held in self.grants.items() if codename in held}
@@ -128,7 +131,13 @@ def _load_access(user_ids: Iterable[int], board_id: int | None = None) -> dict[i
     result: dict[int, dict[int, frozenset[str]]] = {}
     for (uid, bid), codenames in found.items():
         result.setdefault(uid, {})[bid] = frozenset(codenames)
-    return {uid: Access(grants) for uid, grants in result.items()}
+    recused: dict[int, set[int]] = {}
+    declared = Declaration.objects.filter(user_id__in=list(result), item__meeting__board_id__in=boards)
+    for uid, item_id, child_id in declared.values_list("user_id", "item_id", "item__children"):
+        recused.setdefault(uid, set()).add(item_id)
+        if child_id is not None:
+            recused[uid].add(child_id)
+    return {uid: Access(grants, frozenset(recused.get(uid, ()))) for uid, grants in result.items()}
 
 
 # --- the rules -------------------------------------------------------------------------------
@@ -151,15 +160,18 @@ def _meeting_rule(held: frozenset[str], meeting: Meeting, action: Action) -> boo
     return False
 
 
-def _item_rule(held: frozenset[str], item: AgendaItem, action: Action) -> bool:
+def _item_rule(held: frozenset[str], item: AgendaItem, action: Action, recused: frozenset[int]) -> bool:
     if item.confidential and VIEW_CONFIDENTIAL not in held:
+        return False
+    if item.pk in recused:
         return False
     if action == Action.PUBLISH:
         return False
     return _meeting_rule(held, item.meeting, action)
 
 
-def _allowed(held: frozenset[str], obj: Model, action: Action) -> bool:
+def _allowed(access: Access, obj: Model, action: Action) -> bool:
+    held = access.on(board_id_of(obj))
     if isinstance(obj, Board):
         if action == Action.VIEW:
             return VIEW_BOARD in held
@@ -169,11 +181,12 @@ def _allowed(held: frozenset[str], obj: Model, action: Action) -> bool:
     if isinstance(obj, Meeting):
         return _meeting_rule(held, obj, action)
     if isinstance(obj, AgendaItem):
-        return _item_rule(held, obj, action)
+        return _item_rule(held, obj, action, access.recused)
     if isinstance(obj, Paper):
-        return action in (Action.VIEW, Action.MANAGE) and _item_rule(held, obj.item, action)
+        return action in (Action.VIEW, Action.MANAGE) and _item_rule(held, obj.item, action, access.recused)
     if isinstance(obj, PaperVersion):
-        return action in (Action.VIEW, Action.MANAGE) and _item_rule(held, obj.paper.item, action)
+        item = obj.paper.item
+        return action in (Action.VIEW, Action.MANAGE) and _item_rule(held, item, action, access.recused)
     raise TypeError(f"The policy has no rules for {type(obj).__name__}")
 
 
@@ -199,7 +212,7 @@ def can(user: AnyUser | None, action: Action | str, obj: Model) -> bool:
     access = access_for(user)
     if not access.grants:
         return False
-    return _allowed(access.on(board_id_of(obj)), obj, Action(action))
+    return _allowed(access, obj, Action(action))
 
 
 def _visibility_q(access: Access, model: type[Model], prefix: str = "") -> Q:
@@ -214,8 +227,10 @@ def _visibility_q(access: Access, model: type[Model], prefix: str = "") -> Q:
         )
     if model is AgendaItem:
         confidential_ok = access.boards_with(VIEW_CONFIDENTIAL) & viewable
-        return _visibility_q(access, Meeting, f"{prefix}meeting__") & (
-            Q(**{f"{prefix}confidential": False}) | Q(**{f"{prefix}meeting__board_id__in": confidential_ok})
+        return (
+            _visibility_q(access, Meeting, f"{prefix}meeting__")
+            & (Q(**{f"{prefix}confidential": False}) | Q(**{f"{prefix}meeting__board_id__in": confidential_ok}))
+            & ~Q(**{f"{prefix}pk__in": access.recused})
         )
     if model is Paper:
         return _visibility_q(access, AgendaItem, f"{prefix}item__")
@@ -252,7 +267,7 @@ def audience(obj: Model, action: Action | str = Action.VIEW) -> QuerySet[User]:
     board_id = board_id_of(obj)
     seated = Membership.objects.current().filter(board_id=board_id).values_list("user_id", flat=True)
     accesses = _load_access(set(seated), board_id=board_id)
-    allowed = [uid for uid, access in accesses.items() if _allowed(access.on(board_id), obj, Action(action))]
+    allowed = [uid for uid, access in accesses.items() if _allowed(access, obj, Action(action))]
     return User.objects.filter(pk__in=allowed, is_active=True)
 
 

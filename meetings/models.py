@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
@@ -21,6 +22,15 @@ class Board(models.Model):
     organisation = models.CharField(max_length=200, blank=True)
     description = models.TextField(blank=True)
     time_zone = models.CharField(max_length=64, default="Europe/London")
+    quorum_members = models.PositiveIntegerField(
+        default=0, help_text="Voting members needed for a quorum; 0 to use the fraction instead"
+    )
+    quorum_fraction = models.DecimalField(
+        max_digits=4,
+        decimal_places=3,
+        default=Decimal("0.5"),
+        help_text="Share of voting members needed (rounded up) when no fixed number is set",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -238,3 +248,51 @@ class Presence(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} on {self.device or 'a device'}"
+
+
+class AttendanceStatus(models.TextChoices):
+    PRESENT = "present", "Present"
+    APOLOGIES = "apologies", "Apologies"
+    ABSENT = "absent", "Absent"
+    LATE = "late", "Joined late"
+    LEFT_EARLY = "left_early", "Left early"
+
+
+class Attendance(models.Model):
+    """The secretary's record of one person at one meeting. Quorum is derived from it."""
+
+    meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="attendance")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="attendance")
+    status = models.CharField(max_length=16, choices=AttendanceStatus.choices)
+    arrived_at = models.DateTimeField(null=True, blank=True)
+    left_at = models.DateTimeField(null=True, blank=True)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["meeting", "user__last_name"]
+        constraints = [models.UniqueConstraint(fields=["meeting", "user"], name="attendance_unique_person")]
+
+    def __str__(self) -> str:
+        return f"{self.user} — {self.get_status_display()}"
+
+    @property
+    def in_the_room(self) -> bool:
+        return self.status in (AttendanceStatus.PRESENT, AttendanceStatus.LATE) and self.left_at is None
+
+
+class Declaration(models.Model):
+    """A declared conflict of interest: the member is recused from the item (and its sub-items)."""
+
+    item = models.ForeignKey(AgendaItem, on_delete=models.CASCADE, related_name="declarations")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="declarations")
+    nature = models.CharField(max_length=500, help_text="The interest, as it will read in the minutes")
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["item", "created_at"]
+        constraints = [models.UniqueConstraint(fields=["item", "user"], name="declaration_unique_person")]
+
+    def __str__(self) -> str:
+        return f"{self.user} on {self.item}: {self.nature}"

@@ -20,8 +20,9 @@ from tests.pdfs import make_pdf
 
 @dataclass
 class BoardWorld:
-    """A board with chair, secretary, member, observer, a member whose term ended, an outsider
-    (member of another board only) and a superuser who sits on no board."""
+    """A board with chair, secretary, member, a member recused from the public item, observer,
+    a member whose term ended, one whose term has not begun, an outsider (member of another
+    board only) and a superuser who sits on no board."""
 
     board: Board
     other_board: Board
@@ -30,6 +31,7 @@ class BoardWorld:
     member: User
     observer: User
     former: User
+    recused: User
     future: User
     outsider: User
     superuser: User
@@ -66,12 +68,13 @@ def build_world() -> BoardWorld:
     other = BoardFactory.create(name="Hillside Trust", slug="hillside")
     people = {
         name: UserFactory.create(username=name)
-        for name in ("chair", "secretary", "member", "observer", "former", "future", "outsider")
+        for name in ("chair", "secretary", "member", "recused", "observer", "former", "future", "outsider")
     }
     superuser = UserFactory.create(username="root", is_staff=True, is_superuser=True)
     _seat(board, people["chair"], Role.CHAIR)
     _seat(board, people["secretary"], Role.SECRETARY)
     _seat(board, people["member"], Role.MEMBER)
+    _seat(board, people["recused"], Role.MEMBER)
     _seat(board, people["observer"], Role.OBSERVER)
     _seat(
         board,
@@ -100,6 +103,12 @@ def build_world() -> BoardWorld:
     document_services.paper_version_add(actor=secretary, paper=part_b_paper, data=make_pdf(["Pay review"]))
     services.meeting_publish(actor=secretary, meeting=meeting)
     meeting.refresh_from_db()
+    services.declaration_record(
+        actor=people["recused"],
+        item=public_item,
+        user=people["recused"],
+        nature="Director of the firm that audits the accounts",
+    )
     draft = MeetingFactory.create(board=board, title="Draft meeting", status=MeetingStatus.DRAFT)
     other_meeting = MeetingFactory.create(board=other, title="Hillside meeting", status=MeetingStatus.PUBLISHED)
     return BoardWorld(

@@ -168,6 +168,8 @@ async def test_resume_sends_exactly_the_missed_visible_events_in_order(live_worl
     await observer.send_json_to({"type": "resume", "after": 0})
     status = await _frame(observer)
     assert status["event"] == "meeting.status" and status["data"] == {"status": "published"}
+    declared = await _frame(observer)
+    assert declared["event"] == "declaration.recorded"
     frames = [await _frame(observer) for _ in range(3)]
     assert [f["data"]["body"] for f in frames] == ["public 0", "public 1", "public 2"]
     assert [f["seq"] for f in frames] == sorted(f["seq"] for f in frames)
@@ -245,10 +247,11 @@ def test_concurrent_writers_get_a_gap_free_duplicate_free_seq(live_world: BoardW
     with ThreadPoolExecutor(max_workers=20) as pool:
         list(pool.map(write, range(200)))
     seqs = list(MeetingEvent.objects.filter(meeting=live_world.meeting).values_list("seq", flat=True))
-    assert sorted(seqs) == list(range(1, 202))  # seq 1 is the meeting being published
+    before = 2  # the meeting being published, and a declaration
+    assert sorted(seqs) == list(range(1, 200 + before + 1))
     assert Comment.objects.count() == 200
     live_world.meeting.refresh_from_db()
-    assert live_world.meeting.last_seq == 201
+    assert live_world.meeting.last_seq == 200 + before
 
 
 async def test_a_missed_bell_is_filled_from_the_log(live_world: BoardWorld) -> None:

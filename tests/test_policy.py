@@ -21,7 +21,18 @@ from meetings import services
 from meetings.models import AgendaItem, Board, Meeting, MeetingStatus, Role
 from tests.conftest import BoardWorld
 
-ROLES = ["chair", "secretary", "member", "observer", "former", "future", "outsider", "superuser", "anonymous"]
+ROLES = [
+    "chair",
+    "secretary",
+    "member",
+    "recused",
+    "observer",
+    "former",
+    "future",
+    "outsider",
+    "superuser",
+    "anonymous",
+]
 
 # The actions that mean something for each kind of object.
 ACTIONS: dict[type[Model], list[Action]] = {
@@ -68,6 +79,14 @@ EXPECTED: dict[str, set[str]] = {
         "part_b_item:view",
         "part_b_item:participate",
         "public_paper:view",
+        "part_b_paper:view",
+    },
+    "recused": {
+        "board:view",
+        "meeting:view",
+        "meeting:participate",
+        "part_b_item:view",
+        "part_b_item:participate",
         "part_b_paper:view",
     },
     "observer": {"board:view", "meeting:view", "public_item:view", "public_paper:view"},
@@ -169,7 +188,7 @@ def test_pages_and_downloads_follow_the_matrix(world: BoardWorld, role: str) -> 
             assert response.status_code == 404, (role, name, url, response.status_code)
 
 
-@pytest.mark.parametrize("role", ["chair", "secretary", "member", "observer", "outsider", "former"])
+@pytest.mark.parametrize("role", ["chair", "secretary", "member", "recused", "observer", "outsider", "former"])
 def test_meeting_page_lists_only_the_items_and_papers_the_role_may_see(world: BoardWorld, role: str) -> None:
     client = Client()
     client.force_login(getattr(world, role))

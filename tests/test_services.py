@@ -82,7 +82,8 @@ def test_a_new_version_records_checksum_and_pages_and_becomes_current(world: Boa
     )
     assert version.number == 2 and version.page_count == 3
     assert version.sha256 == hashlib.sha256(data).hexdigest()
-    assert "passwd" not in version.file.name and version.file.name.startswith("papers/")
+    stored_name = version.file.name or ""
+    assert "passwd" not in stored_name and stored_name.startswith("papers/")
     with version.file.open("rb") as stored:
         assert hashlib.sha256(stored.read()).hexdigest() == version.sha256
     world.public_paper.refresh_from_db()

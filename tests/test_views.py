@@ -77,7 +77,7 @@ def test_paper_download_headers(member_client: Client, world: BoardWorld) -> Non
     assert response["Cache-Control"] == "private, no-store"
     assert response["X-Content-Type-Options"] == "nosniff"
     assert response["Content-Disposition"].startswith("inline;")
-    assert b"".join(response.streaming_content).startswith(b"%PDF-")
+    assert b"".join(response.streaming_content).startswith(b"%PDF-")  # type: ignore[attr-defined]
 
 
 def test_healthz_is_trivial(client: Client, db: None) -> None:
