@@ -17,8 +17,6 @@ from channels.generic.websocket import AsyncWebsocketConsumer
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.serializers.json import DjangoJSONEncoder
 
-from documents import services as document_services
-
 from . import live, services
 from .events import encode_frame, meeting_group, user_group
 
@@ -199,13 +197,7 @@ class MeetingConsumer(AsyncWebsocketConsumer):
             await database_sync_to_async(services.presence_touch)(channel_name=self.channel_name)
             await self.send(text_data=_dumps({"type": "pong", "seq": self.last_sent}))
             return
-        handler = {
-            "comment.create": self._comment_create,
-            "meeting.start": self._meeting_start,
-            "meeting.close": self._meeting_close,
-            "item.current": self._item_current,
-            "presenter.page": self._presenter_page,
-        }.get(kind)
+        handler = live.COMMANDS.get(kind)
         if handler is None:
             await self._error(frame.get("id"), "invalid", f"Unknown frame type {kind[:40]!r}.")
             return
@@ -216,7 +208,7 @@ class MeetingConsumer(AsyncWebsocketConsumer):
             await self._error(None, "invalid", 'Frames that change something need a client "id" (a UUID).')
             return
         try:
-            obj = await handler(frame, client_uuid)
+            obj = await database_sync_to_async(handler)(self.user, self.meeting_id, frame, client_uuid)
         except PermissionDenied:
             await self._error(str(client_uuid), "forbidden", "You may not do that here.")
             return
@@ -224,25 +216,6 @@ class MeetingConsumer(AsyncWebsocketConsumer):
             await self._error(str(client_uuid), "invalid", "; ".join(exc.messages))
             return
         await self.send(text_data=_dumps({"type": "ack", "id": str(client_uuid), "object": obj}))
-
-    async def _comment_create(self, frame: dict[str, Any], client_id: uuid.UUID) -> dict[str, Any]:
-        return await database_sync_to_async(document_services.comment_create_from_frame)(
-            actor=self.user, meeting_id=self.meeting_id, frame=frame, client_id=client_id
-        )
-
-    async def _meeting_start(self, frame: dict[str, Any], client_id: uuid.UUID) -> dict[str, Any]:
-        return await database_sync_to_async(live.advance_from_frame)(self.user, self.meeting_id, "live", client_id)
-
-    async def _meeting_close(self, frame: dict[str, Any], client_id: uuid.UUID) -> dict[str, Any]:
-        return await database_sync_to_async(live.advance_from_frame)(self.user, self.meeting_id, "closed", client_id)
-
-    async def _item_current(self, frame: dict[str, Any], client_id: uuid.UUID) -> dict[str, Any]:
-        return await database_sync_to_async(live.current_item_from_frame)(self.user, self.meeting_id, frame, client_id)
-
-    async def _presenter_page(self, frame: dict[str, Any], client_id: uuid.UUID) -> dict[str, Any]:
-        return await database_sync_to_async(live.presenter_page_from_frame)(
-            self.user, self.meeting_id, frame, client_id
-        )
 
     async def _error(self, client_id: str | None, code: str, message: str) -> None:
         await self.send(text_data=_dumps({"type": "error", "id": client_id, "code": code, "message": message}))

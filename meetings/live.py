@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from django.contrib.auth.models import AnonymousUser, User
@@ -13,7 +14,7 @@ from boardroom.policy import Action
 from documents.models import Paper
 
 from . import events, frames
-from .models import AgendaItem, Audience, Meeting, MeetingEvent
+from .models import AgendaItem, Audience, Meeting, MeetingEvent, MeetingStatus, Membership, Motion
 
 
 @dataclass
@@ -100,7 +101,7 @@ def _visible_meeting(user: User, meeting_id: int) -> Meeting:
     return meeting
 
 
-def advance_from_frame(user: User, meeting_id: int, to: str, client_id: uuid.UUID) -> dict[str, object]:
+def _advance(user: User, meeting_id: int, to: str, client_id: uuid.UUID) -> dict[str, object]:
     from . import services
 
     policy.forget(user)
@@ -141,3 +142,139 @@ def presenter_page_from_frame(
     if paper is None:
         raise ValidationError("That paper is not on this agenda.")
     return dict(services.presenter_show_page(actor=user, paper=paper, page=page, client_id=client_id))
+
+
+def start_from_frame(user: User, meeting_id: int, frame: dict[str, object], client_id: uuid.UUID) -> dict[str, object]:
+    return _advance(user, meeting_id, MeetingStatus.LIVE, client_id)
+
+
+def close_from_frame(user: User, meeting_id: int, frame: dict[str, object], client_id: uuid.UUID) -> dict[str, object]:
+    return _advance(user, meeting_id, MeetingStatus.CLOSED, client_id)
+
+
+def _visible_item(user: User, meeting_id: int, frame: dict[str, object]) -> AgendaItem:
+    item_id = frames.required_int(frame, "item")
+    item = policy.visible(user, AgendaItem.objects.filter(meeting_id=meeting_id, pk=item_id)).first()
+    if item is None:
+        raise PermissionDenied("No such item.")
+    return item
+
+
+def _member_of_meeting(meeting_id: int, user_id: int) -> User:
+    meeting = Meeting.objects.get(pk=meeting_id)
+    member = User.objects.filter(
+        pk=user_id, memberships__board_id=meeting.board_id, memberships__in=Membership.objects.current()
+    ).first()
+    if member is None:
+        raise ValidationError("That person is not a member of this board.")
+    return member
+
+
+def declaration_from_frame(
+    user: User, meeting_id: int, frame: dict[str, object], client_id: uuid.UUID
+) -> dict[str, object]:
+    from . import services
+
+    policy.forget(user)
+    item = _visible_item(user, meeting_id, frame)
+    who_id = frames.optional_int(frame, "user")
+    who = user if who_id is None or who_id == user.pk else _member_of_meeting(meeting_id, who_id)
+    nature = frame.get("nature")
+    if not isinstance(nature, str):
+        raise ValidationError('"nature" must be text.')
+    declaration = services.declaration_record(actor=user, item=item, user=who, nature=nature, client_id=client_id)
+    return {"id": declaration.pk, "item": item.pk, "user": who.pk, "nature": declaration.nature}
+
+
+def attendance_from_frame(
+    user: User, meeting_id: int, frame: dict[str, object], client_id: uuid.UUID
+) -> dict[str, object]:
+    from . import services
+
+    policy.forget(user)
+    meeting = _visible_meeting(user, meeting_id)
+    who = _member_of_meeting(meeting_id, frames.required_int(frame, "user"))
+    status = frame.get("status")
+    if not isinstance(status, str):
+        raise ValidationError('"status" must be text.')
+    record = services.attendance_mark(actor=user, meeting=meeting, user=who, status=status, client_id=client_id)
+    return {"user": who.pk, "status": record.status, "quorum": services.quorum_state(meeting=meeting)}
+
+
+def vote_open_from_frame(
+    user: User, meeting_id: int, frame: dict[str, object], client_id: uuid.UUID
+) -> dict[str, object]:
+    from . import services
+
+    policy.forget(user)
+    item = _visible_item(user, meeting_id, frame)
+    text, options, secret = frame.get("text"), frame.get("options"), frame.get("secret", False)
+    if not isinstance(text, str):
+        raise ValidationError('"text" must be text.')
+    if options is not None and not (isinstance(options, list) and all(isinstance(o, str) for o in options)):
+        raise ValidationError('"options" must be a list of texts.')
+    if not isinstance(secret, bool):
+        raise ValidationError('"secret" must be true or false.')
+    motion = services.motion_open(actor=user, item=item, text=text, options=options, secret=secret, client_id=client_id)
+    return services.motion_data(motion)
+
+
+def _visible_motion(user: User, meeting_id: int, frame: dict[str, object]) -> Motion:
+    motion_id = frames.required_int(frame, "motion")
+    items = policy.visible(user, AgendaItem.objects.filter(meeting_id=meeting_id))
+    motion = Motion.objects.filter(pk=motion_id, item__in=items).first()
+    if motion is None:
+        raise PermissionDenied("No such vote.")
+    return motion
+
+
+def vote_cast_from_frame(
+    user: User, meeting_id: int, frame: dict[str, object], client_id: uuid.UUID
+) -> dict[str, object]:
+    from . import services
+
+    policy.forget(user)
+    motion = _visible_motion(user, meeting_id, frame)
+    choice = frame.get("choice")
+    if not isinstance(choice, str):
+        raise ValidationError('"choice" must be text.')
+    ballot = services.vote_cast(actor=user, motion=motion, choice=choice, client_id=client_id)
+    return {"motion": motion.pk, "choice": ballot.choice}
+
+
+def vote_close_from_frame(
+    user: User, meeting_id: int, frame: dict[str, object], client_id: uuid.UUID
+) -> dict[str, object]:
+    from . import services
+
+    policy.forget(user)
+    motion = services.motion_close(actor=user, motion=_visible_motion(user, meeting_id, frame), client_id=client_id)
+    return services.motion_data(motion)
+
+
+def comment_from_frame(
+    user: User, meeting_id: int, frame: dict[str, object], client_id: uuid.UUID
+) -> dict[str, object]:
+    from documents import services as document_services
+
+    return document_services.comment_create_from_frame(
+        actor=user, meeting_id=meeting_id, frame=frame, client_id=client_id
+    )
+
+
+Command = Callable[[User, int, dict[str, object], uuid.UUID], dict[str, object]]
+
+# Client frames that change something, by type (docs/live-protocol.md). Each runs in a
+# worker thread, re-checks the policy from the database, and calls one service.
+COMMANDS: dict[str, Command] = {
+    "comment.create": comment_from_frame,
+    "meeting.start": start_from_frame,
+    "meeting.close": close_from_frame,
+    "item.current": current_item_from_frame,
+    "presenter.page": presenter_page_from_frame,
+    "declaration.create": declaration_from_frame,
+    "attendance.mark": attendance_from_frame,
+    "vote.open": vote_open_from_frame,
+    "vote.cast": vote_cast_from_frame,
+    "vote.close": vote_close_from_frame,
+}

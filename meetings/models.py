@@ -296,3 +296,45 @@ class Declaration(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} on {self.item}: {self.nature}"
+
+
+def default_vote_options() -> list[str]:
+    return ["For", "Against", "Abstain"]
+
+
+class Motion(models.Model):
+    """A motion put to the vote on an agenda item, with its ballots and recorded result."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", "Voting open"
+        CLOSED = "closed", "Closed"
+
+    item = models.ForeignKey(AgendaItem, on_delete=models.CASCADE, related_name="motions")
+    text = models.TextField(max_length=2000)
+    options = models.JSONField(default=default_vote_options)
+    secret = models.BooleanField(default=False, help_text="Secret ballot: who voted how is never shown")
+    status = models.CharField(max_length=8, choices=Status.choices, default=Status.OPEN)
+    opened_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    opened_at = models.DateTimeField(auto_now_add=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+    # Filled in when the vote closes: counts per option, the outcome, and the quorum at that moment.
+    result = models.JSONField(default=dict, blank=True, encoder=DjangoJSONEncoder)
+
+    class Meta:
+        ordering = ["item", "opened_at"]
+
+    def __str__(self) -> str:
+        return self.text[:80]
+
+
+class Ballot(models.Model):
+    motion = models.ForeignKey(Motion, on_delete=models.CASCADE, related_name="ballots")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    choice = models.CharField(max_length=100)
+    cast_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["motion", "user"], name="ballot_one_per_member")]
+
+    def __str__(self) -> str:
+        return f"{self.user} on {self.motion_id}"

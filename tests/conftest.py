@@ -146,3 +146,9 @@ def _files_in_tmp(settings: Any, tmp_path: Any) -> None:
 @pytest.fixture
 def world(db: None) -> BoardWorld:
     return build_world()
+
+
+@pytest.fixture
+def live_world(transactional_db: None) -> BoardWorld:
+    """The same board, committed, for code that runs in other threads (sockets, live servers)."""
+    return build_world()

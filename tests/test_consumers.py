@@ -20,14 +20,9 @@ from documents import services as document_services
 from documents.models import Comment
 from meetings import services
 from meetings.models import MeetingEvent
-from tests.conftest import BoardWorld, build_world
+from tests.conftest import BoardWorld
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-@pytest.fixture
-def live_world(transactional_db: None) -> BoardWorld:
-    return build_world()
 
 
 def _cookie(user: User) -> bytes:
