@@ -13,6 +13,7 @@ URL fetcher refuses every URL.
 from __future__ import annotations
 
 import html
+import logging
 import random
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -95,14 +96,15 @@ STYLESHEET = """
   @bottom-left { content: string(ref) " · " string(meeting); font-size: 8pt; color: #555; }
   @bottom-right { content: "Page " counter(page) " of " counter(pages); font-size: 8pt; color: #555; }
 }
-body { font-family: "Liberation Sans", "DejaVu Sans", sans-serif; font-size: 10.5pt; line-height: 1.45;
-       color: #1b1b1b; }
+html { font-family: "Liberation Sans", "DejaVu Sans", sans-serif; }
+body { font-size: 10.5pt; line-height: 1.45; color: #1b1b1b; }
 .masthead { border-bottom: 2pt solid #1d4e89; padding-bottom: 4mm; margin-bottom: 6mm; }
 .org { string-set: org content(); font-weight: bold; color: #1d4e89; font-size: 12pt; margin: 0; }
 .meeting { string-set: meeting content(); margin: 1mm 0 0; color: #333; }
 .ref { string-set: ref content(); float: right; font-weight: bold; border: 1pt solid #1d4e89;
        padding: 1mm 3mm; color: #1d4e89; }
-.restriction { string-set: restriction content(); background: #a40000; color: white; font-weight: bold;
+.restriction .label { string-set: restriction content(); }
+.restriction { background: #a40000; color: white; font-weight: bold;
                padding: 2mm 3mm; margin: 0 0 4mm; }
 h1 { font-size: 19pt; margin: 0 0 4mm; color: #10233f; }
 h2 { font-size: 13pt; color: #1d4e89; margin: 6mm 0 2mm; }
@@ -135,6 +137,9 @@ def _renderer() -> tuple[Any, Any, Any]:
     import weasyprint
     from weasyprint.text.fonts import FontConfiguration
 
+    # WeasyPrint reports every layout step at INFO; a seed run would print hundreds of lines.
+    logging.getLogger("weasyprint.progress").setLevel(logging.WARNING)
+
     fonts = FontConfiguration()
     css = weasyprint.CSS(string=STYLESHEET, font_config=fonts, url_fetcher=_refuse)
     return weasyprint, fonts, css
@@ -165,7 +170,8 @@ def paper_html(spec: PaperSpec) -> str:
     ]
     if spec.confidential:
         parts.append(
-            "<p class='restriction'>PART B — CONFIDENTIAL. Not for publication: exempt information. Trustees only.</p>"
+            "<p class='restriction'><span class='label'>PART B — CONFIDENTIAL</span>. Not for publication: "
+            "exempt information. Trustees only.</p>"
         )
     parts += [
         f"<h1>{e(spec.title)}</h1>",
@@ -190,7 +196,9 @@ def paper_html(spec: PaperSpec) -> str:
             "<section class='page'><h2>Key figures</h2>",
             f"<p>{e(' '.join(rng.sample(SENTENCES, 2)))}</p>",
             figures,
-            "<p class='note'>Figures are unaudited and rounded to the nearest thousand pounds where shown in £k.</p>",
+            "<p class='note'>Figures are unaudited and rounded to the nearest thousand pounds.</p>"
+            if spec.figures == "finance"
+            else "",
             "</section>",
         ]
     for heading in SECTIONS[: max(0, spec.pages - 2)]:
@@ -247,7 +255,7 @@ def _figures(kind: str, rng: random.Random) -> str:
             rows.append([name, _money(budget), _money(actual), _money(actual - budget), _money(forecast)])
         rows.append(["Total net surplus / (deficit)", *map(_money, [totals[0], totals[1], totals[1] - totals[0]])])
         rows[-1].append(_money(totals[2]))
-        headers = ("£k, year to date", "Budget", "Actual", "Variance", "Full-year forecast")
+        headers: tuple[str, ...] = ("£k, year to date", "Budget", "Actual", "Variance", "Full-year forecast")
         return _table("Income and expenditure against budget", headers, rows, {1, 2, 3, 4})
     if kind == "risk":
         risks = [
