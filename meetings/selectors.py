@@ -39,11 +39,36 @@ def meetings_of_board(user: AnyUser, board: Board) -> QuerySet[Meeting]:
 
 
 def agenda_for(user: AnyUser, meeting: Meeting) -> list[AgendaItem]:
-    """The items of ``meeting`` this user may see, in agenda order, with their visible papers."""
-    papers = policy.visible(user, Paper.objects.all()).select_related("current_version").order_by("position", "pk")
-    return list(
+    """The items of ``meeting`` this user may see, in agenda order, with their papers.
+
+    A paper is visible exactly when its item is, so the papers are fetched for the visible
+    items only, without repeating the policy's joins. Only the columns the page shows are read.
+    """
+    papers = (
+        Paper.objects.select_related("current_version")
+        .only("pk", "title", "position", "item_id", "current_version__number", "current_version__page_count")
+        .order_by("position", "pk")
+    )
+    items = (
         policy.visible(user, AgendaItem.objects.filter(meeting=meeting))
         .select_related("presenter")
+        .only(
+            "pk",
+            "meeting_id",
+            "parent_id",
+            "number",
+            "sort_key",
+            "title",
+            "description",
+            "purpose",
+            "duration_minutes",
+            "confidential",
+            "presenter_name",
+            "presenter__first_name",
+            "presenter__last_name",
+            "presenter__username",
+        )
         .prefetch_related(Prefetch("papers", queryset=papers, to_attr="visible_papers"))
         .order_by("sort_key")
     )
+    return list(items)

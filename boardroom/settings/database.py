@@ -6,12 +6,16 @@ from pathlib import Path
 
 import dj_database_url
 
-from .env import DATA_DIR, env_str
+from .env import DATA_DIR, env_int, env_str
 
 _url = env_str("DATABASE_URL")
 
 if _url:
-    DATABASES = {"default": dj_database_url.parse(_url, conn_max_age=60, conn_health_checks=True)}
+    DATABASES = {
+        "default": dj_database_url.parse(
+            _url, conn_max_age=env_int("BOARDROOM_DB_CONN_MAX_AGE", 60), conn_health_checks=True
+        )
+    }
 else:
     DATA_DIR.mkdir(parents=True, exist_ok=True)
     DATABASES = {

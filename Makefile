@@ -1,0 +1,83 @@
+# Boardroom developer commands. The first run installs everything (Python venv, npm packages,
+# the system packages the browser tests and PDF rendering need); later runs only re-install
+# when requirements*.txt or package-lock.json change.
+
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+HOST ?= 127.0.0.1
+PORT ?= 8000
+# Extra pytest arguments, e.g. `make test PYTEST_ARGS="-k policy -x"`.
+PYTEST_ARGS ?=
+
+PY_STAMP := $(VENV)/.installed-requirements
+NPM_STAMP := node_modules/.installed-lock
+NPM_INPUTS := package.json $(wildcard package-lock.json)
+
+# The embedded run: nothing from the developer's shell may switch a service on.
+EMBEDDED := env -u DATABASE_URL -u REDIS_URL -u S3_ENDPOINT_URL -u S3_BUCKET -u S3_ACCESS_KEY_ID \
+	-u S3_SECRET_ACCESS_KEY -u S3_REGION -u S3_PREFIX -u BOARDROOM_TASKS
+
+.PHONY: help setup system-deps run test test-services lint bench clean
+
+help:
+	@echo "make run            install what is missing, migrate, load the demo data, serve on http://$(HOST):$(PORT)/"
+	@echo "make test           the whole test suite, embedded (SQLite, in-memory channel layer, files on disk)"
+	@echo "make test-services  the same suite on PostgreSQL, Redis and an S3 API (moto's S3 server)"
+	@echo "make lint           ruff check, ruff format --check, mypy"
+	@echo "make bench          run every bench/*.py and print its figures"
+	@echo "make clean          remove the venv, node_modules and caches (keeps var/, your local data)"
+
+$(PY):
+	$(PYTHON) -m venv $(VENV)
+
+$(PY_STAMP): requirements.txt requirements-dev.txt | $(PY)
+	@echo "Installing Python requirements into $(VENV) ..."
+	bash scripts/pip-install.sh $(VENV) requirements-dev.txt
+	@touch $@
+
+$(NPM_STAMP): $(NPM_INPUTS)
+	@echo "Installing front-end packages (htmx, PDF.js) into node_modules ..."
+	@# The optional dependency of pdfjs-dist (a canvas for Node) is never used: PDF.js runs in the browser.
+	if [ -f package-lock.json ]; then npm ci --omit=optional --no-audit --no-fund; \
+	else npm install --omit=optional --no-audit --no-fund; fi
+	@touch $@
+
+system-deps:
+	@bash scripts/system-deps.sh
+
+setup: system-deps $(PY_STAMP) $(NPM_STAMP)
+
+run: setup
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py seed_demo
+	BOARDROOM_DEBUG=1 $(PY) manage.py runserver $(HOST):$(PORT)
+
+test: setup
+	$(EMBEDDED) $(VENV)/bin/pytest $(PYTEST_ARGS)
+
+test-services: setup
+	VENV=$(VENV) bash scripts/test-services.sh $(PYTEST_ARGS)
+
+lint: $(PY_STAMP)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy .
+
+bench: setup
+	@status=0; found=0; \
+	for script in bench/*.py; do \
+		[ -e "$$script" ] || continue; found=1; \
+		echo "=== $$script"; \
+		PYTHONPATH=$(CURDIR) $(PY) "$$script" || { status=$$?; echo "!!! $$script failed (exit $$status)"; }; \
+	done; \
+	[ $$found = 1 ] || echo "No benchmarks in bench/."; \
+	exit $$status
+
+clean:
+	rm -rf $(VENV) node_modules .pytest_cache .mypy_cache .ruff_cache staticfiles
+	find . -path ./var -prune -o -name __pycache__ -type d -prune -exec rm -rf {} +

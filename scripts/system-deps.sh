@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# Make sure the Debian packages Boardroom needs outside Python are present:
+#   - Chromium (Playwright drives /usr/bin/chromium for the browser tests; `playwright install`
+#     cannot download a browser here),
+#   - Pango (WeasyPrint renders covers, agendas and minutes through it),
+#   - qpdf (checks uploaded PDFs).
+# Each is checked first, so a machine that has everything pays nothing. Missing packages are
+# installed with apt-get when we are root; otherwise we say loudly what is missing and why.
+set -euo pipefail
+
+missing=()
+
+have_lib() { ldconfig -p 2>/dev/null | grep -q "$1"; }
+
+[[ -x /usr/bin/chromium ]] || missing+=(chromium chromium-driver)
+have_lib 'libpango-1\.0\.so\.0' || missing+=(libpango-1.0-0)
+have_lib 'libpangoft2-1\.0\.so\.0' || missing+=(libpangoft2-1.0-0)
+command -v qpdf >/dev/null 2>&1 || missing+=(qpdf)
+# WeasyPrint needs at least one font to lay text out.
+if ! compgen -G '/usr/share/fonts/truetype/dejavu/*.ttf' >/dev/null; then
+    missing+=(fonts-dejavu-core)
+fi
+
+if [[ ${#missing[@]} -eq 0 ]]; then
+    exit 0
+fi
+
+banner() {
+    echo >&2 "########################################################################"
+    printf >&2 '# %s\n' "$@"
+    echo >&2 "########################################################################"
+}
+
+if [[ $(id -u) -eq 0 ]] && command -v apt-get >/dev/null 2>&1; then
+    echo "Installing system packages: ${missing[*]}"
+    export DEBIAN_FRONTEND=noninteractive
+    if apt-get update -qq </dev/null && apt-get install -y -qq "${missing[@]}" </dev/null; then
+        exit 0
+    fi
+    banner "Boardroom: 'apt-get install ${missing[*]}' failed (see above)."
+else
+    banner "Boardroom: some system packages are missing and cannot be installed" \
+        "automatically (installing needs root and apt-get): ${missing[*]}" \
+        "" \
+        "Install them with:  sudo apt-get install ${missing[*]}"
+fi
+if [[ " ${missing[*]} " == *" chromium "* ]]; then
+    banner "BROWSER TESTS WILL BE SKIPPED: /usr/bin/chromium is missing." \
+        "Playwright drives Debian's Chromium; it cannot download its own browser here."
+fi
+if [[ " ${missing[*]} " == *pango* || " ${missing[*]} " == *fonts-dejavu* ]]; then
+    banner "PDF rendering (WeasyPrint) will fail until Pango and a font are installed."
+fi
+if [[ " ${missing[*]} " == *" qpdf "* ]]; then
+    banner "qpdf is missing: PDF checks that call it will fail or be skipped."
+fi
+exit 0
