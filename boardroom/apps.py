@@ -4,3 +4,6 @@ from django.apps import AppConfig
 class BoardroomConfig(AppConfig):
     name = "boardroom"
     verbose_name = "Boardroom"
+
+    def ready(self) -> None:
+        from . import signals  # noqa: F401  (sign-in, sign-out and failed sign-ins go to the audit log)

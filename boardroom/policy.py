@@ -256,10 +256,22 @@ def get_or_404(user: AnyUser | None, action: Action | str, queryset: QuerySet[M]
     try:
         obj = visible(user, queryset).get(**lookup)
     except (ObjectDoesNotExist, ValueError, TypeError):
+        _record_denial(user, action, queryset.model, lookup)
         raise Http404("No such page.") from None
     if Action(action) != Action.VIEW and not can(user, action, obj):
+        _record_denial(user, action, queryset.model, lookup)
         raise PermissionDenied("You may see this, but not do that.")
     return obj
+
+
+def _record_denial(user: AnyUser | None, action: Action | str, model: type[Model], lookup: dict[str, Any]) -> None:
+    """Refusals of signed-in users are audited (a missing object and a hidden one look the same)."""
+    if user is None or not user.is_authenticated:
+        return
+    from . import audit
+
+    wanted = {key: str(value)[:64] for key, value in lookup.items()}
+    audit.record("access.denied", actor=user, action_tried=str(action), model=model.__name__.lower(), lookup=wanted)
 
 
 def audience(obj: Model, action: Action | str = Action.VIEW) -> QuerySet[User]:

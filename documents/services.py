@@ -14,7 +14,7 @@ from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.db.models import Max
 
-from boardroom import policy
+from boardroom import audit, policy
 from boardroom.policy import Action
 from meetings import events, frames
 from meetings.models import AgendaItem
@@ -77,6 +77,16 @@ def paper_version_add(
     version.save()
     paper.current_version = version
     paper.save(update_fields=["current_version"])
+    audit.record(
+        "paper.uploaded",
+        actor=actor,
+        obj=paper,
+        board_id=paper.item.meeting.board_id,
+        version=number,
+        sha256=version.sha256,
+        pages=pages,
+        size=len(data),
+    )
     return version
 
 

@@ -4,7 +4,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404, HttpRequest
 from django.utils.http import content_disposition_header
 
-from boardroom import policy
+from boardroom import audit, policy
 from boardroom.policy import Action
 
 from .models import Paper
@@ -19,6 +19,15 @@ def paper_download(request: HttpRequest, pk: int) -> FileResponse:
     version = paper.current_version
     if version is None:
         raise Http404("This paper has no file yet.")
+    audit.record(
+        "paper.view",
+        actor=request.user,
+        obj=paper,
+        board_id=paper.item.meeting.board_id,
+        request=request,
+        version=version.number,
+        sha256=version.sha256,
+    )
     response = FileResponse(version.file.open("rb"), content_type="application/pdf")
     filename = f"{paper.item.number} {paper.title}.pdf".strip()
     response["Content-Disposition"] = content_disposition_header(as_attachment=False, filename=filename) or "inline"

@@ -12,7 +12,7 @@ from django.db import transaction
 from django.utils import timezone
 from guardian.shortcuts import assign_perm, remove_perm
 
-from boardroom import policy
+from boardroom import audit, policy
 from boardroom.policy import Action
 from documents.models import Paper
 
@@ -87,6 +87,9 @@ def membership_sync_grants(*, user: User, board: Board) -> None:
         assign_perm(f"meetings.{codename}", user, board)
     policy.forget(user)
     if held != wanted:
+        audit.record(
+            "grants.changed", obj=user, board_id=board.pk, added=sorted(wanted - held), removed=sorted(held - wanted)
+        )
         # Open sockets re-check at once, and close if the meeting is no longer theirs to see.
         events.access_changed(user.pk)
 
@@ -114,6 +117,16 @@ def membership_create(
     )
     membership.full_clean()
     membership.save()
+    audit.record(
+        "membership.created",
+        actor=actor,
+        obj=membership,
+        board_id=board.pk,
+        user=user.pk,
+        role=role,
+        valid_from=membership.valid_from,
+        valid_until=membership.valid_until,
+    )
     membership_sync_grants(user=user, board=board)
     return membership
 
@@ -140,6 +153,15 @@ def membership_update(
         changed.append("title")
     membership.full_clean()
     membership.save(update_fields=changed or None)
+    audit.record(
+        "membership.updated",
+        actor=actor,
+        obj=membership,
+        board_id=membership.board_id,
+        user=membership.user_id,
+        role=membership.role,
+        valid_until=membership.valid_until,
+    )
     membership_sync_grants(user=membership.user, board=membership.board)
     return membership
 
@@ -155,6 +177,14 @@ def membership_end(*, actor: User | None, membership: Membership, on: dt.date | 
         membership.delete()
     else:
         membership.save(update_fields=["valid_until"])
+    audit.record(
+        "membership.ended",
+        actor=actor,
+        board_id=membership.board_id,
+        membership=membership.pk,
+        user=membership.user_id,
+        last_day=last_day,
+    )
     membership_sync_grants(user=membership.user, board=membership.board)
     return membership
 
@@ -213,6 +243,7 @@ def meeting_advance(*, actor: User | None, meeting: Meeting, to: str, client_id:
         meeting.current_item = None
         fields.append("current_item")
     meeting.save(update_fields=fields)
+    audit.record("meeting.status", actor=actor, obj=meeting, board_id=meeting.board_id, status=to)
     events.event_record(meeting=meeting, type="meeting.status", data={"status": to}, actor=actor, client_id=client_id)
     return meeting
 
@@ -411,6 +442,9 @@ def declaration_record(
     if not nature:
         raise ValidationError("Say what the interest is: it is recorded in the minutes.")
     declaration = Declaration.objects.create(item=item, user=user, nature=nature[:500], recorded_by=actor)
+    audit.record(
+        "declaration.recorded", actor=actor, obj=declaration, board_id=meeting.board_id, item=item.pk, user=user.pk
+    )
     events.event_record(
         meeting=meeting,
         type="declaration.recorded",
@@ -576,6 +610,7 @@ def motion_open(
     if len(choices) < 2 or len(set(choices)) != len(choices) or len(choices) > 10:
         raise ValidationError("A vote needs between 2 and 10 different options.")
     motion = Motion.objects.create(item=item, text=text[:2000], options=choices, secret=secret, opened_by=actor)
+    audit.record("vote.opened", actor=actor, obj=motion, board_id=meeting.board_id, item=item.pk, secret=secret)
     events.event_record(
         meeting=meeting,
         type="vote.opened",
@@ -601,6 +636,8 @@ def vote_cast(*, actor: User, motion: Motion, choice: str, client_id: uuid.UUID 
     if choice not in motion.options:
         raise ValidationError("Choose one of the options on the ballot.")
     ballot, _ = Ballot.objects.update_or_create(motion=motion, user=actor, defaults={"choice": choice})
+    # Who voted is recorded; how they voted stays in the ballot (and never for a secret ballot).
+    audit.record("vote.cast", actor=actor, obj=motion, board_id=motion.item.meeting.board_id)
     if events.event_for_client_id(actor, client_id) is None:
         events.event_record(
             meeting=motion.item.meeting,
@@ -651,6 +688,7 @@ def motion_close(*, actor: User, motion: Motion, client_id: uuid.UUID | None = N
     motion.status = Motion.Status.CLOSED
     motion.closed_at = timezone.now()
     motion.save(update_fields=["result", "status", "closed_at"])
+    audit.record("vote.closed", actor=actor, obj=motion, board_id=meeting.board_id, outcome=outcome, counts=counts)
     events.event_record(
         meeting=meeting,
         type="vote.closed",

@@ -1,0 +1,103 @@
+"""The audit log records what matters, holds no secrets, and its chain exposes tampering."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+from django.db import connection
+from django.test import Client
+
+from boardroom import audit
+from boardroom.models import AuditEvent
+from meetings import services
+from tests.conftest import BoardWorld
+
+
+def _actions() -> list[str]:
+    return list(AuditEvent.objects.values_list("action", flat=True))
+
+
+def test_the_world_leaves_an_intact_chain(world: BoardWorld) -> None:
+    assert AuditEvent.objects.filter(action="membership.created").count() >= 8
+    assert "paper.uploaded" in _actions() and "meeting.status" in _actions()
+    assert audit.verify() is None
+    call_command("audit_verify")
+
+
+def test_sign_in_failures_are_recorded_without_the_password(world: BoardWorld) -> None:
+    client = Client()
+    client.post("/accounts/login/", {"username": "member", "password": "hunter2-secret"})
+    client.post("/accounts/login/", {"username": "member", "password": "correct horse battery staple"})
+    failed = AuditEvent.objects.get(action="auth.login_failed")
+    assert failed.actor_label == "member" and failed.actor is None
+    assert "hunter2" not in str(failed.detail) and "hunter2" not in failed.actor_label
+    assert AuditEvent.objects.filter(action="auth.login", actor=world.member).exists()
+
+
+def test_reading_a_paper_and_being_refused_are_recorded(world: BoardWorld) -> None:
+    client = Client()
+    client.force_login(world.observer)
+    assert client.get(f"/papers/{world.public_paper.pk}/pdf").status_code == 200
+    assert client.get(f"/papers/{world.part_b_paper.pk}/pdf").status_code == 404
+    viewed = AuditEvent.objects.get(action="paper.view")
+    assert viewed.actor == world.observer and viewed.object_id == str(world.public_paper.pk)
+    world.public_paper.refresh_from_db()
+    assert viewed.detail["sha256"] == world.public_paper.current_version.sha256  # type: ignore[union-attr]
+    denied = AuditEvent.objects.get(action="access.denied")
+    assert denied.actor == world.observer and denied.detail["lookup"] == {"pk": str(world.part_b_paper.pk)}
+
+
+def test_votes_record_who_voted_but_not_how(world: BoardWorld) -> None:
+    services.meeting_advance(actor=world.chair, meeting=world.meeting, to="live")
+    motion = services.motion_open(actor=world.chair, item=world.public_item, text="Approve", secret=True)
+    services.vote_cast(actor=world.member, motion=motion, choice="Against")
+    cast = AuditEvent.objects.get(action="vote.cast")
+    assert cast.actor == world.member and "Against" not in str(cast.detail)
+
+
+def test_entries_cannot_be_changed_or_deleted_through_the_orm(world: BoardWorld) -> None:
+    entry = AuditEvent.objects.first()
+    assert entry is not None
+    entry.action = "nothing.happened"
+    with pytest.raises(PermissionError):
+        entry.save()
+    with pytest.raises(PermissionError):
+        entry.delete()
+
+
+def test_an_edited_row_is_named_as_the_first_broken_link(world: BoardWorld) -> None:
+    target = AuditEvent.objects.order_by("pk")[3]
+    with connection.cursor() as cursor:
+        cursor.execute("UPDATE boardroom_auditevent SET actor_label = %s WHERE id = %s", ["mallory", target.pk])
+    broken = audit.verify()
+    assert broken is not None and broken.entry_id == target.pk and "edited" in broken.reason
+    with pytest.raises(CommandError, match=f"entry {target.pk}"):
+        call_command("audit_verify")
+
+
+def test_a_removed_row_breaks_the_chain_after_it(world: BoardWorld) -> None:
+    rows = list(AuditEvent.objects.order_by("pk").values_list("pk", flat=True))
+    with connection.cursor() as cursor:
+        cursor.execute("DELETE FROM boardroom_auditevent WHERE id = %s", [rows[2]])
+    broken = audit.verify()
+    assert broken is not None and broken.entry_id == rows[3] and "removed" in broken.reason
+
+
+def test_cutting_off_the_newest_rows_is_noticed(world: BoardWorld) -> None:
+    last = AuditEvent.objects.order_by("-pk").first()
+    assert last is not None
+    with connection.cursor() as cursor:
+        cursor.execute("DELETE FROM boardroom_auditevent WHERE id = %s", [last.pk])
+    broken = audit.verify()
+    assert broken is not None and broken.entry_id == 0
+
+
+def test_the_admin_shows_the_log_read_only(world: BoardWorld) -> None:
+    client = Client()
+    client.force_login(world.superuser)
+    assert client.get("/admin/boardroom/auditevent/").status_code == 200
+    entry = AuditEvent.objects.first()
+    assert entry is not None
+    assert client.post(f"/admin/boardroom/auditevent/{entry.pk}/delete/", {"post": "yes"}).status_code == 403
+    assert AuditEvent.objects.filter(pk=entry.pk).exists()
