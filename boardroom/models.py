@@ -54,3 +54,13 @@ class AuditHead(models.Model):
 
     def __str__(self) -> str:
         return self.last_hash
+
+
+class Account(models.Model):
+    """Per-person security state. Raising ``session_epoch`` signs the person out everywhere."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="account")
+    session_epoch = models.PositiveIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"Account of {self.user}"

@@ -5,7 +5,7 @@ from django.urls import path
 from documents import views as document_views
 from meetings import views as meeting_views
 
-from . import views
+from . import account_views, views
 
 urlpatterns = [
     path("", meeting_views.home, name="home"),
@@ -14,6 +14,11 @@ urlpatterns = [
     path("papers/<int:pk>/pdf", document_views.paper_download, name="paper_download"),
     path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("accounts/verify/", account_views.verify, name="two_factor_verify"),
+    path("accounts/two-factor/", account_views.setup, name="two_factor_setup"),
+    path("accounts/security/", account_views.security, name="security"),
+    path("accounts/recovery-codes/", account_views.recovery_codes, name="recovery_codes"),
+    path("accounts/sign-out-everywhere/", account_views.sign_out_everywhere, name="sign_out_everywhere"),
     path("healthz", views.healthz, name="healthz"),
     path("admin/", admin.site.urls),
 ]

@@ -18,13 +18,14 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.serializers.json import DjangoJSONEncoder
 
 from . import live, services
-from .events import encode_frame, meeting_group, user_group
+from .events import encode_frame, meeting_group, session_group, user_group
 
 log = logging.getLogger(__name__)
 
 MAX_FRAME_BYTES = 64 * 1024
 MAX_FRAMES_PER_SECOND = 20
 ACCESS_RECHECK_SECONDS = 60
+CLOSE_SIGNED_OUT = 4401
 CLOSE_FORBIDDEN = 4403
 CLOSE_FLOOD = 4429
 
@@ -51,6 +52,11 @@ class MeetingConsumer(AsyncWebsocketConsumer):
             await self.close()  # before accept: the handshake is refused
             return
         self.user = user
+        session = self.scope.get("session")
+        self.session_key: str = getattr(session, "session_key", None) or ""
+        if not await database_sync_to_async(live.session_ok)(user, self.session_key):
+            await self.close()
+            return
         self.view = await database_sync_to_async(live.load_view)(user, self.meeting_id)
         if self.view is None:
             await self.close()
@@ -58,6 +64,7 @@ class MeetingConsumer(AsyncWebsocketConsumer):
         self.checked_at = time.monotonic()
         await self.channel_layer.group_add(meeting_group(self.meeting_id), self.channel_name)
         await self.channel_layer.group_add(user_group(user.pk), self.channel_name)
+        await self.channel_layer.group_add(session_group(self.session_key), self.channel_name)
         await self.accept()
         state = await database_sync_to_async(live.meeting_state)(self.meeting_id, self.view)
         after = self._after_from_query()
@@ -81,6 +88,7 @@ class MeetingConsumer(AsyncWebsocketConsumer):
             return
         await self.channel_layer.group_discard(meeting_group(self.meeting_id), self.channel_name)
         await self.channel_layer.group_discard(user_group(self.user.pk), self.channel_name)
+        await self.channel_layer.group_discard(session_group(self.session_key), self.channel_name)
         if getattr(self, "joined", False):
             online = await database_sync_to_async(services.presence_leave)(
                 meeting_id=self.meeting_id, channel_name=self.channel_name
@@ -141,8 +149,17 @@ class MeetingConsumer(AsyncWebsocketConsumer):
     async def access_changed(self, message: dict[str, Any]) -> None:
         await self._refresh_view()
 
+    async def session_revoked(self, message: dict[str, Any]) -> None:
+        """Signed out on this device, or everywhere."""
+        self.view = None
+        await self.close(code=CLOSE_SIGNED_OUT)
+
     async def _refresh_view(self) -> bool:
         """Reload what the user may see; close the socket if they may no longer see the meeting."""
+        if not await database_sync_to_async(live.session_ok)(self.user, self.session_key):
+            self.view = None
+            await self.close(code=CLOSE_SIGNED_OUT)
+            return False
         self.view = await database_sync_to_async(live.load_view)(self.user, self.meeting_id)
         self.checked_at = time.monotonic()
         if self.view is None:

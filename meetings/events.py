@@ -13,6 +13,7 @@ process, Redis gone for a while) replays from the database on its next bell or r
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import uuid
@@ -119,14 +120,33 @@ def ring(event: MeetingEvent) -> None:
 
 def access_changed(user_id: int) -> None:
     """After commit, tell the user's open sockets to re-check what they may see (or close)."""
+    _send_after_commit(user_group(user_id), {"type": "access.changed"})
+
+
+def session_group(session_key: str) -> str:
+    """A group for the sockets opened from one browser session (the key itself is not exposed)."""
+    return "session." + hashlib.sha256(session_key.encode()).hexdigest()[:40]
+
+
+def _send_after_commit(group: str, message: dict[str, Any]) -> None:
     layer = get_channel_layer()
     if layer is None:
         return
 
     def send() -> None:
         try:
-            async_to_sync(layer.group_send)(user_group(user_id), {"type": "access.changed"})
-        except Exception:  # noqa: BLE001
-            log.warning("access change for user %s not delivered", user_id, exc_info=True)
+            async_to_sync(layer.group_send)(group, message)
+        except Exception:  # noqa: BLE001 — sockets also re-check their session every minute
+            log.warning("session message to %s not delivered", group.split(".")[0], exc_info=True)
 
     transaction.on_commit(send)
+
+
+def sessions_revoked(*, user_id: int) -> None:
+    """Close every socket of the user (sign out everywhere)."""
+    _send_after_commit(user_group(user_id), {"type": "session.revoked"})
+
+
+def session_ended(*, session_key: str) -> None:
+    """Close the sockets opened from one session (sign-out on that device)."""
+    _send_after_commit(session_group(session_key), {"type": "session.revoked"})

@@ -54,6 +54,26 @@ def load_view(user: User | AnonymousUser, meeting_id: int) -> SocketView | None:
     return SocketView(user_id=user.pk, meeting_id=meeting_id, may_view=True, items=frozenset(items))
 
 
+def session_ok(user: User | AnonymousUser, session_key: str | None) -> bool:
+    """Whether the browser session behind a socket still stands (not signed out, idle, expired,
+    and second factor verified where required). A live socket counts as activity."""
+    from importlib import import_module
+
+    from django.conf import settings
+
+    from boardroom import sessions
+
+    if not isinstance(user, User) or not session_key:
+        return False
+    store = import_module(settings.SESSION_ENGINE).SessionStore(session_key=session_key)
+    if not store.exists(session_key):
+        return False
+    problem = sessions.check(user, store, touch=True)
+    if store.modified:
+        store.save()
+    return problem is None
+
+
 def last_seq(meeting_id: int) -> int:
     return Meeting.objects.filter(pk=meeting_id).values_list("last_seq", flat=True).first() or 0
 

@@ -22,6 +22,12 @@ class Board(models.Model):
     organisation = models.CharField(max_length=200, blank=True)
     description = models.TextField(blank=True)
     time_zone = models.CharField(max_length=64, default="Europe/London")
+    require_two_factor = models.BooleanField(
+        default=False, help_text="Every member must sign in with a second factor (chairs and secretaries always do)"
+    )
+    idle_minutes = models.PositiveIntegerField(
+        default=30, help_text="Members are signed out after this many minutes without activity"
+    )
     quorum_members = models.PositiveIntegerField(
         default=0, help_text="Voting members needed for a quorum; 0 to use the fraction instead"
     )

@@ -9,6 +9,7 @@ from django.utils import timezone
 from boardroom import policy
 from boardroom.policy import Action
 from meetings.models import Membership
+from tests.auth import sign_in
 from tests.conftest import BoardWorld
 
 ADMIN_PAGES = [
@@ -24,7 +25,7 @@ ADMIN_PAGES = [
 @pytest.mark.parametrize("page", ADMIN_PAGES)
 def test_admin_lists_and_forms_open(world: BoardWorld, page: str) -> None:
     client = Client()
-    client.force_login(world.superuser)
+    sign_in(client, world.superuser)
     assert client.get(f"/admin/{page}/").status_code == 200
     if page != "documents/paperversion":
         assert client.get(f"/admin/{page}/add/").status_code in (200, 403)
@@ -32,7 +33,7 @@ def test_admin_lists_and_forms_open(world: BoardWorld, page: str) -> None:
 
 def test_a_seat_added_in_the_admin_grants_access(world: BoardWorld) -> None:
     client = Client()
-    client.force_login(world.superuser)
+    sign_in(client, world.superuser)
     response = client.post(
         "/admin/meetings/membership/add/",
         {

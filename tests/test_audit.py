@@ -11,6 +11,7 @@ from django.test import Client
 from boardroom import audit
 from boardroom.models import AuditEvent
 from meetings import services
+from tests.auth import sign_in
 from tests.conftest import BoardWorld
 
 
@@ -37,7 +38,7 @@ def test_sign_in_failures_are_recorded_without_the_password(world: BoardWorld) -
 
 def test_reading_a_paper_and_being_refused_are_recorded(world: BoardWorld) -> None:
     client = Client()
-    client.force_login(world.observer)
+    sign_in(client, world.observer)
     assert client.get(f"/papers/{world.public_paper.pk}/pdf").status_code == 200
     assert client.get(f"/papers/{world.part_b_paper.pk}/pdf").status_code == 404
     viewed = AuditEvent.objects.get(action="paper.view")
@@ -95,7 +96,7 @@ def test_cutting_off_the_newest_rows_is_noticed(world: BoardWorld) -> None:
 
 def test_the_admin_shows_the_log_read_only(world: BoardWorld) -> None:
     client = Client()
-    client.force_login(world.superuser)
+    sign_in(client, world.superuser)
     assert client.get("/admin/boardroom/auditevent/").status_code == 200
     entry = AuditEvent.objects.first()
     assert entry is not None

@@ -20,6 +20,7 @@ from documents import services as document_services
 from documents.models import Comment
 from meetings import services
 from meetings.models import MeetingEvent
+from tests.auth import sign_in
 from tests.conftest import BoardWorld
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -27,7 +28,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 def _cookie(user: User) -> bytes:
     client = Client()
-    client.force_login(user)
+    sign_in(client, user)
     return f"sessionid={client.cookies['sessionid'].value}".encode()
 
 

@@ -19,6 +19,7 @@ from boardroom.policy import Action
 from documents.models import Paper
 from meetings import services
 from meetings.models import AgendaItem, Board, Meeting, MeetingStatus, Role
+from tests.auth import sign_in
 from tests.conftest import BoardWorld
 
 ROLES = [
@@ -174,7 +175,7 @@ def _url(world: BoardWorld, name: str) -> str | None:
 def test_pages_and_downloads_follow_the_matrix(world: BoardWorld, role: str) -> None:
     client = Client()
     if role != "anonymous":
-        client.force_login(getattr(world, role))
+        sign_in(client, getattr(world, role))
     for name in OBJECTS:
         url = _url(world, name)
         if url is None:
@@ -191,7 +192,7 @@ def test_pages_and_downloads_follow_the_matrix(world: BoardWorld, role: str) -> 
 @pytest.mark.parametrize("role", ["chair", "secretary", "member", "recused", "observer", "outsider", "former"])
 def test_meeting_page_lists_only_the_items_and_papers_the_role_may_see(world: BoardWorld, role: str) -> None:
     client = Client()
-    client.force_login(getattr(world, role))
+    sign_in(client, getattr(world, role))
     body = client.get(f"/meetings/{world.meeting.pk}/").content.decode()
     for name in ("public_item", "part_b_item"):
         item = getattr(world, name)
@@ -204,7 +205,7 @@ def test_meeting_page_lists_only_the_items_and_papers_the_role_may_see(world: Bo
 
 def test_home_lists_only_the_users_boards(world: BoardWorld) -> None:
     client = Client()
-    client.force_login(world.outsider)
+    sign_in(client, world.outsider)
     body = client.get("/").content.decode()
     assert "Hillside Trust" in body
     assert "Riverside Trust" not in body

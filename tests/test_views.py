@@ -5,13 +5,14 @@ from __future__ import annotations
 import pytest
 from django.test import Client
 
+from tests.auth import sign_in
 from tests.conftest import BoardWorld
 
 
 @pytest.fixture
 def member_client(world: BoardWorld) -> Client:
     client = Client(raise_request_exception=False)
-    client.force_login(world.member)
+    sign_in(client, world.member)
     return client
 
 
