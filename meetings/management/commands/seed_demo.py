@@ -39,6 +39,10 @@ class Command(BaseCommand):
         self.stdout.write("")
         self.stdout.write(f"Password for every demo login: {demo.PASSWORD}")
         self.stdout.write(f"Open {demo.URL} and sign in.")
+        self.stdout.write(
+            "Chairs, secretaries and administrators (margaret, david, priya, admin) set up two-step sign-in "
+            "with an authenticator app the first time they sign in; members go straight in."
+        )
 
     @staticmethod
     def _table(header: tuple[str, ...], rows: list[tuple[str, str, str]]) -> str:
