@@ -28,6 +28,11 @@ class Board(models.Model):
     idle_minutes = models.PositiveIntegerField(
         default=30, help_text="Members are signed out after this many minutes without activity"
     )
+    standing_items = models.JSONField(
+        default=list,
+        blank=True,
+        help_text='Items every agenda starts with: a list of {"title", "purpose", "minutes"}; empty for the usual set',
+    )
     quorum_members = models.PositiveIntegerField(
         default=0, help_text="Voting members needed for a quorum; 0 to use the fraction instead"
     )
