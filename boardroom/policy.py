@@ -17,6 +17,7 @@ permissions open nothing here: board content is reached through board grants alo
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -301,3 +302,17 @@ def may_administer_boards(user: AnyUser | None) -> bool:
         and getattr(user, "is_staff", False)
         and user.has_perm("meetings.add_membership")
     )
+
+
+def visible_once_published(user: AnyUser | None, items: list[AgendaItem]) -> list[AgendaItem]:
+    """The items ``user`` will see when their (draft) meeting is published: the publish preview."""
+    access = access_for(user)
+    shown = []
+    for item in items:
+        as_published = copy.copy(item.meeting)
+        as_published.status = MeetingStatus.PUBLISHED
+        candidate = copy.copy(item)
+        candidate.meeting = as_published
+        if _allowed(access, candidate, Action.VIEW):
+            shown.append(item)
+    return shown

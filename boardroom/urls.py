@@ -3,6 +3,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import path
 
 from documents import views as document_views
+from meetings import builder
 from meetings import views as meeting_views
 
 from . import account_views, views
@@ -11,6 +12,17 @@ urlpatterns = [
     path("", meeting_views.home, name="home"),
     path("boards/<int:pk>/", meeting_views.board_detail, name="board"),
     path("meetings/<int:pk>/", meeting_views.meeting_detail, name="meeting"),
+    path("boards/<int:board_pk>/meetings/new/", builder.meeting_new, name="meeting_new"),
+    path("meetings/<int:pk>/details/", builder.meeting_edit, name="meeting_edit"),
+    path("meetings/<int:pk>/agenda/", builder.builder, name="agenda_builder"),
+    path("meetings/<int:pk>/agenda/items/", builder.item_add, name="agenda_item_add"),
+    path("meetings/<int:pk>/agenda/items/<int:item_pk>/", builder.item_edit, name="agenda_item_edit"),
+    path("meetings/<int:pk>/agenda/items/<int:item_pk>/delete/", builder.item_delete, name="agenda_item_delete"),
+    path("meetings/<int:pk>/agenda/items/<int:item_pk>/move/", builder.item_move, name="agenda_item_move"),
+    path("meetings/<int:pk>/agenda/order/", builder.reorder, name="agenda_reorder"),
+    path("meetings/<int:pk>/agenda/standing/", builder.standing_items, name="agenda_standing"),
+    path("meetings/<int:pk>/agenda/clone/", builder.clone, name="agenda_clone"),
+    path("meetings/<int:pk>/publish/", builder.publish, name="meeting_publish"),
     path("papers/<int:pk>/pdf", document_views.paper_download, name="paper_download"),
     path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),

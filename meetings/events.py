@@ -13,6 +13,7 @@ process, Redis gone for a while) replays from the database on its next bell or r
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import json
 import logging
@@ -102,20 +103,36 @@ def bell_message(event: MeetingEvent) -> dict[str, Any]:
     }
 
 
-def ring(event: MeetingEvent) -> None:
-    """Tell the meeting's sockets about a committed event. Losing a bell loses no event."""
+def _group_send(group: str, message: dict[str, Any]) -> None:
+    """Send to a channel-layer group from sync code, whether or not this thread runs an event loop.
+
+    A failure is logged and swallowed: the change is committed and sockets catch up from the log.
+    """
     layer = get_channel_layer()
     if layer is None:
         return
     try:
-        async_to_sync(layer.group_send)(meeting_group(event.meeting_id), bell_message(event))
+        loop = asyncio.get_running_loop()
+    except RuntimeError:
+        loop = None
+    try:
+        if loop is None:
+            async_to_sync(layer.group_send)(group, message)
+        else:
+            # Called from inside an event loop's thread (an async caller's on_commit): queue it there.
+            task = loop.create_task(layer.group_send(group, message))
+            _pending.add(task)
+            task.add_done_callback(_pending.discard)
     except Exception:  # noqa: BLE001 — the layer being down must never undo or fail a committed write
-        log.warning(
-            "live bell for meeting %s seq %s not delivered; sockets will catch up",
-            event.meeting_id,
-            event.seq,
-            exc_info=True,
-        )
+        log.warning("live message to %s not delivered; sockets will catch up", group.split(".")[0], exc_info=True)
+
+
+_pending: set[asyncio.Task[None]] = set()
+
+
+def ring(event: MeetingEvent) -> None:
+    """Tell the meeting's sockets about a committed event. Losing a bell loses no event."""
+    _group_send(meeting_group(event.meeting_id), bell_message(event))
 
 
 def access_changed(user_id: int) -> None:
@@ -129,17 +146,7 @@ def session_group(session_key: str) -> str:
 
 
 def _send_after_commit(group: str, message: dict[str, Any]) -> None:
-    layer = get_channel_layer()
-    if layer is None:
-        return
-
-    def send() -> None:
-        try:
-            async_to_sync(layer.group_send)(group, message)
-        except Exception:  # noqa: BLE001 — sockets also re-check their session every minute
-            log.warning("session message to %s not delivered", group.split(".")[0], exc_info=True)
-
-    transaction.on_commit(send)
+    transaction.on_commit(lambda: _group_send(group, message))
 
 
 def sessions_revoked(*, user_id: int) -> None:

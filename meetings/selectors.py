@@ -72,3 +72,13 @@ def agenda_for(user: AnyUser, meeting: Meeting) -> list[AgendaItem]:
         .order_by("sort_key")
     )
     return list(items)
+
+
+def seated_people(board: Board) -> list[Membership]:
+    """Everyone with a seat on the board today, with their role, in a readable order."""
+    return list(
+        Membership.objects.current()
+        .filter(board=board)
+        .select_related("user")
+        .order_by("role", "user__last_name", "user__first_name")
+    )

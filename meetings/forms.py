@@ -1,0 +1,106 @@
+"""Forms for the secretary's screens. They validate; the services write."""
+
+from __future__ import annotations
+
+import datetime as dt
+import zoneinfo
+from typing import Any
+
+from django import forms
+from django.contrib.auth.models import User
+
+from .models import AgendaItem, Board, Meeting, Membership, Purpose
+
+
+class MeetingForm(forms.Form):
+    """A meeting's details, with times entered in the board's time zone."""
+
+    title = forms.CharField(max_length=200)
+    date = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
+    starts = forms.TimeField(label="Starts at", widget=forms.TimeInput(attrs={"type": "time"}))
+    ends = forms.TimeField(label="Ends at", required=False, widget=forms.TimeInput(attrs={"type": "time"}))
+    location = forms.CharField(max_length=300, required=False)
+    video_url = forms.URLField(label="Video call link", required=False, max_length=500, assume_scheme="https")
+
+    def __init__(self, *args: Any, board: Board, meeting: Meeting | None = None, **kwargs: Any) -> None:
+        self.zone = zoneinfo.ZoneInfo(board.time_zone)
+        if meeting is not None and "initial" not in kwargs:
+            local = meeting.starts_at.astimezone(self.zone)
+            kwargs["initial"] = {
+                "title": meeting.title,
+                "date": local.date(),
+                "starts": local.time().replace(second=0),
+                "ends": meeting.ends_at.astimezone(self.zone).time().replace(second=0) if meeting.ends_at else None,
+                "location": meeting.location,
+                "video_url": meeting.video_url,
+            }
+        super().__init__(*args, **kwargs)
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        day, starts, ends = data.get("date"), data.get("starts"), data.get("ends")
+        if day and starts:
+            data["starts_at"] = dt.datetime.combine(day, starts, tzinfo=self.zone)
+            data["ends_at"] = dt.datetime.combine(day, ends, tzinfo=self.zone) if ends else None
+            if data["ends_at"] is not None and data["ends_at"] <= data["starts_at"]:
+                self.add_error("ends", "The meeting must end after it starts.")
+        return data
+
+    def service_fields(self) -> dict[str, Any]:
+        data = self.cleaned_data
+        return {
+            "title": data["title"],
+            "starts_at": data["starts_at"],
+            "ends_at": data["ends_at"],
+            "location": data["location"],
+            "video_url": data["video_url"],
+        }
+
+
+class AgendaItemForm(forms.Form):
+    title = forms.CharField(max_length=300)
+    description = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    purpose = forms.ChoiceField(choices=Purpose.choices, initial=Purpose.DISCUSSION)
+    presenter = forms.ModelChoiceField(queryset=User.objects.none(), required=False, empty_label="Nobody on the board")
+    presenter_name = forms.CharField(
+        max_length=200, required=False, label="Or a presenter from outside", help_text="e.g. Chief Executive"
+    )
+    duration_minutes = forms.IntegerField(label="Minutes", min_value=0, max_value=600, initial=10)
+    confidential = forms.BooleanField(
+        required=False, label="Part B (confidential)", help_text="Never published; observers do not see it"
+    )
+    parent = forms.ModelChoiceField(
+        queryset=AgendaItem.objects.none(), required=False, label="Under item", empty_label="Top level"
+    )
+
+    def __init__(self, *args: Any, meeting: Meeting, item: AgendaItem | None = None, **kwargs: Any) -> None:
+        if item is not None and "initial" not in kwargs:
+            kwargs["initial"] = {
+                f: getattr(item, f)
+                for f in (
+                    "title",
+                    "description",
+                    "purpose",
+                    "presenter",
+                    "presenter_name",
+                    "duration_minutes",
+                    "confidential",
+                )
+            }
+        super().__init__(*args, **kwargs)
+        seated = Membership.objects.current().filter(board_id=meeting.board_id).values("user_id")
+        presenter_field = self.fields["presenter"]
+        assert isinstance(presenter_field, forms.ModelChoiceField)
+        presenter_field.queryset = User.objects.filter(pk__in=seated).order_by("last_name", "first_name")
+        presenter_field.label_from_instance = lambda u: u.get_full_name() or u.get_username()  # type: ignore[method-assign,assignment]
+        parent_field = self.fields["parent"]
+        assert isinstance(parent_field, forms.ModelChoiceField)
+        if item is None:
+            parent_field.queryset = AgendaItem.objects.filter(meeting=meeting, parent__isnull=True).order_by("sort_key")
+        else:
+            del self.fields["parent"]  # moving happens with the move controls
+
+    def item_fields(self) -> dict[str, Any]:
+        data = dict(self.cleaned_data)
+        data.pop("parent", None)
+        return data

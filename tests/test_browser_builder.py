@@ -1,0 +1,125 @@
+"""The secretary's side in a real browser: enrol a second factor, build an agenda, publish.
+
+A member then opens the published meeting on an iPad and sees the items in order, with the
+Part B item only if allowed.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING
+
+import pytest
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Locator, Page
+
+    from tests.browser_support import Site
+
+pytest_plugins = ["tests.browser_support"]
+pytestmark = pytest.mark.browser
+
+IPAD_PRO = {"width": 1024, "height": 1366}
+
+
+def _code_for(manual_key: str) -> str:
+    """What the secretary's authenticator app shows for the key on the enrolment page."""
+    import base64
+
+    from django_otp.oath import TOTP
+
+    key = manual_key.replace(" ", "")
+    secret = base64.b32decode(key + "=" * (-len(key) % 8))
+    return f"{TOTP(secret).token():06d}"
+
+
+def _go(page: Page, locator: Locator) -> None:
+    """Tap something that loads a new page, and wait for it."""
+    with page.expect_navigation():
+        locator.tap()
+
+
+def _enrol(site: Site, page: Page) -> None:
+    site.sign_in(page, "secretary")
+    assert "/accounts/two-factor/" in page.url
+    assert page.locator(".qr svg").is_visible()
+    site.screenshot(page, "two-factor-setup-820x1180")
+    page.get_by_label("Code from the app").fill(_code_for(page.locator(".manual-key").inner_text()))
+    with page.expect_navigation():
+        page.get_by_role("button", name="Turn on two-step sign-in").tap()
+    assert page.locator(".recovery-codes li").count() == 10
+    _go(page, page.get_by_role("link", name=re.compile("kept them safe")))
+
+
+def test_secretary_enrols_builds_an_agenda_and_publishes(site: Site) -> None:
+    context = site.context()
+    page = context.new_page()
+    console: list[str] = []
+    page.on("console", lambda message: console.append(message.text))
+    page.on("pageerror", lambda error: console.append(str(error)))
+    _enrol(site, page)
+
+    page.goto(site.at(f"/boards/{site.world.board.pk}/"))
+    _go(page, page.get_by_role("link", name="New meeting"))
+    page.get_by_label("Title").fill("June board meeting")
+    page.get_by_label("Date").fill("2031-06-17")
+    page.get_by_label("Starts at").fill("18:00")
+    page.get_by_label("Location").fill("Riverside House")
+    _go(page, page.get_by_role("button", name="Create draft meeting"))
+    assert "Agenda builder" in page.locator("main").inner_text()
+
+    _go(page, page.get_by_role("button", name="Add the standing items"))
+    page.get_by_label("Title").fill("Property acquisition — commercial terms")
+    page.get_by_label("Purpose").select_option("decision")
+    page.get_by_label("Part B (confidential)").check()
+    _go(page, page.get_by_role("button", name="Add item"))
+    page.get_by_label("Title").fill("Finance report")
+    _go(page, page.get_by_role("button", name="Add item"))
+    titles = page.locator(".builder-item-title").all_inner_texts()
+    assert len(titles) == 8 and titles[-1].startswith("8 Finance report")
+
+    # Keyboard / no-drag reorder: Finance report up one place.
+    _go(page, page.get_by_role("button", name="Move item 8 up"))
+    titles = page.locator(".builder-item-title").all_inner_texts()
+    assert titles[6].startswith("7 Finance report")
+
+    # Drag the Part B item (now 8) to the top with the handle.
+    # Bring the list into view below the sticky top bar.
+    page.locator("#builder-list").evaluate("list => { list.scrollIntoView(); window.scrollBy(0, -120); }")
+    handle = page.get_by_label("Drag item 8 to reorder")
+    first = page.locator(".builder-item").first
+    box, target = handle.bounding_box(), first.bounding_box()
+    assert box and target
+    page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    page.mouse.down()
+    page.mouse.move(box["x"] + 10, target["y"] + 5, steps=12)
+    page.mouse.up()
+    try:
+        page.get_by_text("Order saved").wait_for()
+    except Exception:
+        site.screenshot(page, "builder-drag-failed")
+        raise AssertionError(console)
+    titles = page.locator(".builder-item-title").all_inner_texts()
+    assert titles[0].startswith("1 Property acquisition")
+    site.screenshot(page, "builder-820x1180")
+
+    _go(page, page.get_by_role("link", name="Preview and publish…"))
+    assert "What each person will see" in page.locator("main").inner_text()
+    site.screenshot(page, "publish-preview-820x1180")
+    _go(page, page.get_by_role("button", name="Publish now"))
+    assert "Published" in page.locator("main").inner_text()
+    context.close()
+
+    member = site.context(IPAD_PRO).new_page()
+    site.sign_in(member, "member")
+    _go(member, member.get_by_role("link", name=re.compile("June board meeting")).first)
+    items = member.locator(".item-title").all_inner_texts()
+    assert any("Property acquisition" in t for t in items) and any("Finance report" in t for t in items)
+    member.context.close()
+
+    observer = site.context().new_page()
+    site.sign_in(observer, "observer")
+    observer.goto(site.at(f"/boards/{site.world.board.pk}/"))
+    _go(observer, observer.get_by_role("link", name=re.compile("June board meeting")).first)
+    assert "Property acquisition" not in observer.locator("main").inner_text()
+    observer.context.close()

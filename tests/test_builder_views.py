@@ -1,0 +1,109 @@
+"""The builder's pages: only for those who manage the board; every form answers bad input with a 4xx."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from django.test import Client
+
+from meetings.models import AgendaItem, Meeting, MeetingStatus
+from tests.auth import sign_in
+from tests.conftest import BoardWorld
+
+
+@pytest.fixture
+def secretary(world: BoardWorld) -> Client:
+    return sign_in(Client(), world.secretary)
+
+
+def test_members_get_403_and_outsiders_404_on_every_builder_url(world: BoardWorld) -> None:
+    m, i = world.meeting.pk, world.public_item.pk
+    urls = [
+        f"/meetings/{m}/agenda/",
+        f"/meetings/{m}/details/",
+        f"/meetings/{m}/publish/",
+        f"/meetings/{m}/agenda/items/{i}/",
+        f"/boards/{world.board.pk}/meetings/new/",
+    ]
+    posts = [
+        f"/meetings/{m}/agenda/items/",
+        f"/meetings/{m}/agenda/order/",
+        f"/meetings/{m}/agenda/standing/",
+        f"/meetings/{m}/agenda/clone/",
+        f"/meetings/{m}/agenda/items/{i}/delete/",
+        f"/meetings/{m}/agenda/items/{i}/move/",
+    ]
+    member, outsider = sign_in(Client(), world.member), sign_in(Client(), world.outsider)
+    for url in urls:
+        assert member.get(url).status_code == 403, url
+        assert outsider.get(url).status_code == 404, url
+    for url in posts:
+        assert member.post(url).status_code == 403, url
+        assert outsider.post(url).status_code == 404, url
+    assert AgendaItem.objects.filter(meeting=world.meeting).count() == 2
+
+
+def test_a_secretary_creates_a_meeting_and_builds_its_agenda(world: BoardWorld, secretary: Client) -> None:
+    response = secretary.post(
+        f"/boards/{world.board.pk}/meetings/new/",
+        {
+            "title": "September board meeting",
+            "date": "2027-09-14",
+            "starts": "18:00",
+            "ends": "20:00",
+            "location": "Riverside House",
+            "video_url": "meet.example.org/board",
+        },
+    )
+    assert response.status_code == 302
+    meeting = Meeting.objects.get(title="September board meeting")
+    assert meeting.status == MeetingStatus.DRAFT and meeting.video_url == "https://meet.example.org/board"
+    assert meeting.starts_at.isoformat() == "2027-09-14T17:00:00+00:00"  # 18:00 London summer time
+    secretary.post(f"/meetings/{meeting.pk}/agenda/standing/")
+    secretary.post(
+        f"/meetings/{meeting.pk}/agenda/items/",
+        {"title": "Property acquisition", "purpose": "decision", "duration_minutes": "20", "confidential": "on"},
+    )
+    page = secretary.get(f"/meetings/{meeting.pk}/agenda/").content.decode()
+    assert "Property acquisition" in page and "Part B" in page and "Declarations of interest" in page
+    items = list(AgendaItem.objects.filter(meeting=meeting).order_by("sort_key"))
+    order = [{"id": items[-1].pk, "parent": None}] + [{"id": x.pk, "parent": None} for x in items[:-1]]
+    response = secretary.post(
+        f"/meetings/{meeting.pk}/agenda/order/", json.dumps({"order": order}), content_type="application/json"
+    )
+    assert response.status_code == 200 and response.json()["items"][0]["number"] == "1"
+    assert AgendaItem.objects.get(pk=items[-1].pk).number == "1"
+
+
+def test_publishing_shows_who_will_see_what_then_publishes(world: BoardWorld, secretary: Client) -> None:
+    preview = secretary.get(f"/meetings/{world.draft.pk}/publish/").content.decode()
+    assert "What each person will see" in preview
+    item = AgendaItem.objects.create(meeting=world.draft, title="Secret", confidential=True, position=1)
+    preview = secretary.get(f"/meetings/{world.draft.pk}/publish/").content.decode()
+    assert "Secret (Part B)" in preview
+    assert secretary.post(f"/meetings/{world.draft.pk}/publish/").status_code == 302
+    world.draft.refresh_from_db()
+    assert world.draft.status == MeetingStatus.PUBLISHED and item.pk
+
+
+@pytest.mark.parametrize("body", ["not json", "{}", '{"order": 5}', '{"order": [{"id": "x"}]}', '{"order": []}'])
+def test_a_bad_reorder_is_a_400_with_a_message(world: BoardWorld, secretary: Client, body: str) -> None:
+    response = secretary.post(f"/meetings/{world.meeting.pk}/agenda/order/", body, content_type="application/json")
+    assert response.status_code == 400 and response.json()["error"]
+
+
+def test_bad_forms_are_refused_clearly(world: BoardWorld, secretary: Client) -> None:
+    response = secretary.post(
+        f"/boards/{world.board.pk}/meetings/new/", {"title": "", "date": "2027-02-30", "starts": "25:00"}
+    )
+    assert response.status_code == 400 and b"field-error" in response.content
+    response = secretary.post(f"/meetings/{world.meeting.pk}/agenda/items/", {"title": "", "duration_minutes": "-5"})
+    assert response.status_code == 302
+    assert "not added" in secretary.get(response["Location"]).content.decode()
+    response = secretary.post(
+        f"/meetings/{world.meeting.pk}/agenda/items/{world.public_item.pk}/move/", {"direction": "sideways"}
+    )
+    assert response.status_code == 302
+    assert secretary.post(f"/meetings/{world.meeting.pk}/agenda/items/999999/move/").status_code == 404
+    assert secretary.post(f"/meetings/{world.meeting.pk}/agenda/clone/", {"source": "abc"}).status_code == 302
