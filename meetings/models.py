@@ -349,3 +349,34 @@ class Ballot(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} on {self.motion_id}"
+
+
+class Notice(models.Model):
+    """An in-app notice to one person about one meeting (published, papers changed…).
+
+    Emails are sent from notices: at most one per person per meeting in any two hours, carrying
+    every notice not yet emailed.
+    """
+
+    class Kind(models.TextChoices):
+        PUBLISHED = "published", "Meeting published"
+        PAPERS_CHANGED = "papers_changed", "Papers changed"
+        AGENDA_CHANGED = "agenda_changed", "Agenda changed"
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notices")
+    meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="notices")
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    text = models.CharField(max_length=500)
+    created_at = models.DateTimeField(auto_now_add=True)
+    read_at = models.DateTimeField(null=True, blank=True)
+    emailed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [
+            models.Index(fields=["user", "read_at"]),
+            models.Index(fields=["user", "meeting", "emailed_at"]),
+        ]
+
+    def __str__(self) -> str:
+        return self.text

@@ -13,7 +13,7 @@ from django.utils import timezone
 from boardroom import audit
 from boardroom.policy import Action
 
-from .. import events
+from .. import events, notices
 from ..models import (
     AgendaItem,
     Board,
@@ -98,6 +98,8 @@ def meeting_advance(*, actor: User | None, meeting: Meeting, to: str, client_id:
         fields.append("current_item")
     meeting.save(update_fields=fields)
     audit.record("meeting.status", actor=actor, obj=meeting, board_id=meeting.board_id, status=to)
+    if to == MeetingStatus.PUBLISHED:
+        notices.meeting_published(meeting=meeting, actor=actor)
     events.event_record(meeting=meeting, type="meeting.status", data={"status": to}, actor=actor, client_id=client_id)
     return meeting
 

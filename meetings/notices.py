@@ -1,0 +1,124 @@
+"""Telling people what changed: in-app notices always, email at most every two hours.
+
+Emails say which meeting changed and link to it; they never carry item titles or paper text,
+since email leaves the portal's protection. Every notice and email goes only to people the
+policy lets see what it is about, checked again when the email is sent.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Iterable
+
+from django.conf import settings
+from django.contrib.auth.models import User
+from django.core.mail import send_mail
+from django.db import transaction
+from django.db.models import Max
+from django.urls import reverse
+from django.utils import timezone
+from django_tasks import task
+
+from boardroom import policy
+from boardroom.policy import Action
+
+from .models import Meeting, Notice
+
+log = logging.getLogger(__name__)
+
+EMAIL_GAP = dt.timedelta(hours=2)
+
+
+def notify(*, meeting: Meeting, kind: str, text: str, users: Iterable[User]) -> list[Notice]:
+    """Leave a notice for each person and, after commit, send the emails that are due."""
+    notices = Notice.objects.bulk_create(
+        [Notice(user=user, meeting=meeting, kind=kind, text=text[:500]) for user in users if user.is_active]
+    )
+    if notices:
+        meeting_id = meeting.pk
+        transaction.on_commit(lambda: send_notice_emails.enqueue(meeting_id))
+    return notices
+
+
+def meeting_published(*, meeting: Meeting, actor: User | None) -> list[Notice]:
+    people = policy.audience(meeting)
+    if actor is not None:
+        people = people.exclude(pk=actor.pk)
+    when = timezone.localtime(meeting.starts_at).strftime("%A %-d %B %Y, %H:%M")
+    return notify(
+        meeting=meeting,
+        kind=Notice.Kind.PUBLISHED,
+        text=f"The agenda and papers for {meeting.title} ({when}) are ready to read.",
+        users=people,
+    )
+
+
+def unread_for(user: User, limit: int = 20) -> list[Notice]:
+    """The person's unread notices about meetings they may still see."""
+    meetings = policy.visible(user, Meeting.objects.all())
+    return list(
+        Notice.objects.filter(user=user, read_at__isnull=True, meeting__in=meetings)
+        .select_related("meeting")
+        .order_by("-created_at")[:limit]
+    )
+
+
+def mark_read(*, user: User, meeting: Meeting) -> None:
+    Notice.objects.filter(user=user, meeting=meeting, read_at__isnull=True).update(read_at=timezone.now())
+
+
+def _email_due(user: User, meeting: Meeting, now: dt.datetime) -> dt.datetime | None:
+    """When this person may next be emailed about this meeting (None: now)."""
+    last = Notice.objects.filter(user=user, meeting=meeting).aggregate(last=Max("emailed_at"))["last"]
+    if last is not None and now - last < EMAIL_GAP:
+        return last + EMAIL_GAP
+    return None
+
+
+def send_due_emails(meeting: Meeting, *, now: dt.datetime | None = None) -> tuple[int, dt.datetime | None]:
+    """Email everyone with unsent notices about ``meeting`` who has not been emailed in two hours.
+
+    Returns how many emails went, and when the next batch falls due (if any are waiting).
+    """
+    now = now or timezone.now()
+    meeting = Meeting.objects.select_related("board").get(pk=meeting.pk)  # the status as it is now
+    pending = Notice.objects.filter(meeting=meeting, emailed_at__isnull=True).select_related("user")
+    by_person: dict[int, list[Notice]] = {}
+    for notice in pending:
+        by_person.setdefault(notice.user_id, []).append(notice)
+    sent, next_due = 0, None
+    link = settings.BOARDROOM_SITE_URL + reverse("meeting", args=[meeting.pk])
+    for notices in by_person.values():
+        person = notices[0].user
+        policy.forget(person)
+        if not person.email or not policy.can(person, Action.VIEW, meeting):
+            continue
+        due = _email_due(person, meeting, now)
+        if due is not None:
+            next_due = min(next_due or due, due)
+            continue
+        lines = "\n".join(f"• {n.text}" for n in sorted(notices, key=lambda n: n.created_at))
+        body = (
+            f"Hello {person.first_name or person.get_username()},\n\n{lines}\n\nOpen the meeting: {link}\n\n— Boardroom"
+        )
+        try:
+            send_mail(f"{meeting.board.name}: {meeting.title}", body, None, [person.email])
+        except OSError:
+            log.warning("could not email user %s about meeting %s; will try again", person.pk, meeting.pk)
+            continue
+        Notice.objects.filter(pk__in=[n.pk for n in notices]).update(emailed_at=now)
+        sent += 1
+    return sent, next_due
+
+
+@task()
+def send_notice_emails(meeting_id: int) -> int:
+    """Background task: send the emails due for one meeting; queue itself again for the rest."""
+    meeting = Meeting.objects.select_related("board").filter(pk=meeting_id).first()
+    if meeting is None:
+        return 0
+    sent, next_due = send_due_emails(meeting)
+    if next_due is not None and send_notice_emails.get_backend().supports_defer:
+        send_notice_emails.using(run_after=next_due).enqueue(meeting_id)
+    return sent
