@@ -120,17 +120,27 @@ def setup(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def security(request: HttpRequest) -> HttpResponse:
+    from meetings.calendar import feed_token
+
     user = _user(request)
-    recovery_left = StaticToken.objects.filter(device__user=user).count()
-    return render(
-        request,
-        "registration/security.html",
-        {
-            "has_factor": sessions.has_confirmed_device(user),
-            "required": sessions.two_factor_required(user),
-            "recovery_left": recovery_left,
-        },
-    )
+    context = {
+        "has_factor": sessions.has_confirmed_device(user),
+        "required": sessions.two_factor_required(user),
+        "recovery_left": StaticToken.objects.filter(device__user=user).count(),
+        "feed_url": request.build_absolute_uri(reverse("calendar_feed", args=[feed_token(user)])),
+    }
+    return render(request, "registration/security.html", context)
+
+
+@login_required
+@require_POST
+def calendar_renew(request: HttpRequest) -> HttpResponse:
+    from meetings.calendar import feed_token
+
+    feed_token(_user(request), renew=True)
+    audit.record("calendar.link_renewed", actor=request.user, request=request)
+    messages.success(request, "Your calendar link was replaced. Add the new one to your calendar app.")
+    return HttpResponseRedirect(reverse("security"))
 
 
 @login_required

@@ -61,6 +61,8 @@ class Account(models.Model):
 
     user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="account")
     session_epoch = models.PositiveIntegerField(default=0)
+    # The secret in the person's calendar feed address; replaced when they ask for a new one.
+    calendar_token = models.CharField(max_length=64, unique=True, null=True, blank=True)
 
     def __str__(self) -> str:
         return f"Account of {self.user}"

@@ -1,9 +1,10 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
 from django.urls import path
 
 from documents import views as document_views
-from meetings import builder
+from meetings import builder, calendar
 from meetings import views as meeting_views
 
 from . import account_views, views
@@ -23,6 +24,8 @@ urlpatterns = [
     path("meetings/<int:pk>/agenda/standing/", builder.standing_items, name="agenda_standing"),
     path("meetings/<int:pk>/agenda/clone/", builder.clone, name="agenda_clone"),
     path("meetings/<int:pk>/publish/", builder.publish, name="meeting_publish"),
+    path("meetings/<int:pk>/calendar.ics", login_required(calendar.meeting_ics), name="meeting_ics"),
+    path("calendar/<str:token>.ics", calendar.feed, name="calendar_feed"),
     path("papers/<int:pk>/pdf", document_views.paper_download, name="paper_download"),
     path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
@@ -31,6 +34,7 @@ urlpatterns = [
     path("accounts/security/", account_views.security, name="security"),
     path("accounts/recovery-codes/", account_views.recovery_codes, name="recovery_codes"),
     path("accounts/sign-out-everywhere/", account_views.sign_out_everywhere, name="sign_out_everywhere"),
+    path("accounts/calendar-link/", account_views.calendar_renew, name="calendar_renew"),
     path("healthz", views.healthz, name="healthz"),
     path("admin/", admin.site.urls),
 ]

@@ -1,0 +1,88 @@
+"""Meetings as iCalendar: one .ics per meeting, and a private feed per person (a secret URL).
+
+The feed is read by calendar apps without a session, so the secret token stands in for the
+person: it lists exactly the meetings the policy lets them see, and only public details
+(title, time, place, link) — never item titles or papers.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+from collections.abc import Iterable
+
+from django.conf import settings
+from django.contrib.auth.models import User
+from django.http import Http404, HttpRequest, HttpResponse
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import content_disposition_header
+from icalendar import Calendar, Event
+
+from boardroom import policy
+from boardroom.models import Account
+from boardroom.policy import Action
+
+from .models import Meeting, MeetingStatus
+
+
+def _calendar(meetings: Iterable[Meeting], name: str) -> bytes:
+    cal = Calendar()
+    cal.add("prodid", "-//Boardroom//board portal//EN")
+    cal.add("version", "2.0")
+    cal.add("x-wr-calname", name)
+    for meeting in meetings:
+        event = Event()
+        event.add("uid", f"meeting-{meeting.pk}@boardroom")
+        event.add("summary", f"{meeting.board.name}: {meeting.title}")
+        event.add("dtstart", meeting.starts_at)
+        event.add("dtend", meeting.ends_at or meeting.starts_at + dt.timedelta(hours=2))
+        event.add("dtstamp", meeting.updated_at)
+        event.add("last-modified", meeting.updated_at)
+        link = settings.BOARDROOM_SITE_URL + reverse("meeting", args=[meeting.pk])
+        event.add("url", link)
+        if meeting.location:
+            event.add("location", meeting.location)
+        details = [f"Agenda and papers: {link}"]
+        if meeting.video_url:
+            details.append(f"Video call: {meeting.video_url}")
+        event.add("description", "\n".join(details))
+        if meeting.status == MeetingStatus.DRAFT:
+            event.add("status", "TENTATIVE")
+        cal.add_component(event)
+    return cal.to_ical()
+
+
+def _ics(body: bytes, filename: str) -> HttpResponse:
+    response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
+    response["Content-Disposition"] = content_disposition_header(as_attachment=True, filename=filename) or ""
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+def meeting_ics(request: HttpRequest, pk: int) -> HttpResponse:
+    meeting = policy.get_or_404(request.user, Action.VIEW, Meeting.objects.select_related("board"), pk=pk)
+    return _ics(_calendar([meeting], meeting.board.name), f"{meeting.title}.ics")
+
+
+def feed_token(user: User, *, renew: bool = False) -> str:
+    """The person's feed secret, made on first use; ``renew`` replaces it (the old URL stops working)."""
+    account, _ = Account.objects.get_or_create(user=user)
+    if renew or not account.calendar_token:
+        account.calendar_token = secrets.token_urlsafe(32)
+        account.save(update_fields=["calendar_token"])
+    return str(account.calendar_token)
+
+
+def feed(request: HttpRequest, token: str) -> HttpResponse:
+    account = Account.objects.filter(calendar_token=token, user__is_active=True).select_related("user").first()
+    if account is None or not token:
+        raise Http404("No such calendar.")
+    person = account.user
+    since = timezone.now() - dt.timedelta(days=400)
+    meetings = (
+        policy.visible(person, Meeting.objects.filter(starts_at__gte=since))
+        .select_related("board")
+        .order_by("starts_at")
+    )
+    return _ics(_calendar(meetings, "Board meetings"), "board-meetings.ics")
