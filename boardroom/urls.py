@@ -7,7 +7,7 @@ from documents import views as document_views
 from meetings import builder, calendar
 from meetings import views as meeting_views
 
-from . import account_views, views
+from . import account_views, audit_views, views
 
 urlpatterns = [
     path("", meeting_views.home, name="home"),
@@ -35,6 +35,8 @@ urlpatterns = [
     path("accounts/recovery-codes/", account_views.recovery_codes, name="recovery_codes"),
     path("accounts/sign-out-everywhere/", account_views.sign_out_everywhere, name="sign_out_everywhere"),
     path("accounts/calendar-link/", account_views.calendar_renew, name="calendar_renew"),
+    path("boards/<int:pk>/audit/", audit_views.audit_log, name="audit_log"),
+    path("boards/<int:pk>/audit.csv", audit_views.audit_export, name="audit_export"),
     path("healthz", views.healthz, name="healthz"),
     path("admin/", admin.site.urls),
 ]

@@ -102,3 +102,21 @@ def test_the_admin_shows_the_log_read_only(world: BoardWorld) -> None:
     assert entry is not None
     assert client.post(f"/admin/boardroom/auditevent/{entry.pk}/delete/", {"post": "yes"}).status_code == 403
     assert AuditEvent.objects.filter(pk=entry.pk).exists()
+
+
+def test_secretaries_filter_and_export_their_boards_log(world: BoardWorld) -> None:
+    from tests.auth import sign_in
+
+    secretary = sign_in(Client(), world.secretary)
+    sign_in(Client(), world.observer).get(f"/papers/{world.public_paper.pk}/pdf")
+    page = secretary.get(f"/boards/{world.board.pk}/audit/?action=paper.view").content.decode()
+    assert "paper.view" in page and "membership.created" not in page
+    export = secretary.get(f"/boards/{world.board.pk}/audit.csv?action=paper.view")
+    rows = b"".join(export.streaming_content).decode().splitlines()  # type: ignore[attr-defined]
+    assert rows[0].startswith("id,at (UTC),person,action") and len(rows) == 2 and "observer" in rows[1]
+    assert AuditEvent.objects.filter(action="audit.exported", actor=world.secretary).exists()
+    # Members may not read the log; other boards' people may not know it exists.
+    assert sign_in(Client(), world.member).get(f"/boards/{world.board.pk}/audit/").status_code == 403
+    assert sign_in(Client(), world.outsider).get(f"/boards/{world.board.pk}/audit.csv").status_code == 404
+    other = Client().get(f"/boards/{world.other_board.pk}/audit/")
+    assert other.status_code == 302
