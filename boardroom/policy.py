@@ -184,6 +184,8 @@ def _allowed(access: Access, obj: Model, action: Action) -> bool:
     if isinstance(obj, AgendaItem):
         return _item_rule(held, obj, action, access.recused)
     if isinstance(obj, Paper):
+        if action == Action.VIEW and obj.current_version_id is None and MANAGE_BOARD not in held:
+            return False  # still processing, or refused: only those who manage the board see it
         return action in (Action.VIEW, Action.MANAGE) and _item_rule(held, obj.item, action, access.recused)
     if isinstance(obj, PaperVersion):
         item = obj.paper.item
@@ -234,7 +236,10 @@ def _visibility_q(access: Access, model: type[Model], prefix: str = "") -> Q:
             & ~Q(**{f"{prefix}pk__in": access.recused})
         )
     if model is Paper:
-        return _visibility_q(access, AgendaItem, f"{prefix}item__")
+        managing = access.boards_with(MANAGE_BOARD)
+        return _visibility_q(access, AgendaItem, f"{prefix}item__") & (
+            Q(**{f"{prefix}current_version__isnull": False}) | Q(**{f"{prefix}item__meeting__board_id__in": managing})
+        )
     if model is PaperVersion:
         return _visibility_q(access, Paper, f"{prefix}paper__")
     raise TypeError(f"The policy has no rules for {model.__name__}")

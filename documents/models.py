@@ -17,7 +17,18 @@ def version_storage_key(instance: PaperVersion, filename: str) -> str:
 
 
 def original_storage_key(instance: PaperVersion, filename: str) -> str:
+    """Originals live apart from renditions, under a key that says nothing of the upload."""
     return f"originals/{instance.paper_id}/{uuid.uuid4().hex}"
+
+
+def thumbnail_storage_key(paper_id: int, index: int) -> str:
+    return f"thumbs/{paper_id}/{uuid.uuid4().hex}-{index}.webp"
+
+
+class VersionStatus(models.TextChoices):
+    PROCESSING = "processing", "Processing"
+    READY = "ready", "Ready"
+    REFUSED = "refused", "Refused"
 
 
 class Paper(models.Model):
@@ -39,22 +50,49 @@ class Paper(models.Model):
     def get_absolute_url(self) -> str:
         return reverse("paper_download", args=[self.pk])
 
+    @property
+    def is_ready(self) -> bool:
+        """Members see a paper only once one of its versions has been checked and made current."""
+        return self.current_version_id is not None
+
+    def latest_version(self) -> PaperVersion | None:
+        """The newest upload, whatever its status (for the secretary: processing, refused, ready)."""
+        return self.versions.order_by("-number").first()
+
 
 class PaperVersion(models.Model):
     """One uploaded version of a paper: the original as received and the PDF members read."""
 
     paper = models.ForeignKey(Paper, on_delete=models.CASCADE, related_name="versions")
     number = models.PositiveIntegerField()
-    file = models.FileField(upload_to=version_storage_key, max_length=300, help_text="PDF rendition members read")
-    original = models.FileField(upload_to=original_storage_key, max_length=300, blank=True)
+    file = models.FileField(
+        upload_to=version_storage_key, max_length=300, blank=True, help_text="PDF rendition members read"
+    )
+    original = models.FileField(
+        upload_to=original_storage_key, max_length=300, blank=True, help_text="As uploaded; never served to members"
+    )
     original_name = models.CharField(max_length=255, blank=True)
+    original_size = models.PositiveBigIntegerField(default=0)
+    original_sha256 = models.CharField(max_length=64, blank=True)
     content_type = models.CharField(max_length=100, default="application/pdf")
-    size = models.PositiveBigIntegerField(default=0)
-    sha256 = models.CharField(max_length=64)
+    size = models.PositiveBigIntegerField(default=0, help_text="Bytes of the rendition")
+    sha256 = models.CharField(max_length=64, blank=True, help_text="Of the rendition")
     page_count = models.PositiveIntegerField(default=0)
     note = models.CharField(max_length=500, blank=True, help_text="What changed in this version")
+    status = models.CharField(max_length=20, choices=VersionStatus.choices, default=VersionStatus.PROCESSING)
+    refusal_reason = models.CharField(max_length=500, blank=True)
+    # Which pages differ from the previous ready version (by their text): added, removed, changed.
+    page_diff = models.JSONField(default=dict, blank=True)
+    # Active content the clean rewrite left out ("JavaScript", "embedded files", ...).
+    stripped = models.JSONField(default=list, blank=True)
+    repaired = models.BooleanField(default=False)
+    # "" (every page had text), "done", "unavailable" (no OCRmyPDF here) or "failed".
+    ocr = models.CharField(max_length=20, blank=True)
+    # {"width": 160, "sprites": [storage keys], "cells": [[sprite, x, y, w, h] per page]}
+    thumbnails = models.JSONField(default=dict, blank=True)
     uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     uploaded_at = models.DateTimeField(auto_now_add=True)
+    processed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["paper", "-number"]
@@ -62,6 +100,40 @@ class PaperVersion(models.Model):
 
     def __str__(self) -> str:
         return f"{self.paper.title} (v{self.number})"
+
+    @property
+    def is_ready(self) -> bool:
+        return self.status == VersionStatus.READY
+
+    def stored_keys(self) -> list[str]:
+        """Every object this version keeps in the file storage."""
+        keys = [self.file.name or "", self.original.name or ""]
+        keys += list((self.thumbnails or {}).get("sprites", []))
+        return [key for key in keys if key]
+
+    def thumbnail(self, page: int) -> tuple[str, int, int, int, int] | None:
+        """(sprite storage key, x, y, width, height) of page ``page`` (1-based), if made."""
+        thumbs = self.thumbnails or {}
+        cells = thumbs.get("cells", [])
+        if not 1 <= page <= len(cells):
+            return None
+        sprite, x, y, w, h = cells[page - 1]
+        return thumbs["sprites"][sprite], x, y, w, h
+
+
+class PageText(models.Model):
+    """The text of one page of a version, for search and for the page diff of the next one."""
+
+    version = models.ForeignKey(PaperVersion, on_delete=models.CASCADE, related_name="page_texts")
+    number = models.PositiveIntegerField()
+    text = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["version", "number"]
+        constraints = [models.UniqueConstraint(fields=["version", "number"], name="pagetext_unique_number")]
+
+    def __str__(self) -> str:
+        return f"{self.version} p{self.number}"
 
 
 class Comment(models.Model):

@@ -2,24 +2,33 @@
 
 from __future__ import annotations
 
+import difflib
 import hashlib
 import io
+import logging
 import uuid
-from typing import Any
+from collections.abc import Iterable, Iterator, Sequence
+from typing import Any, Protocol
 
 import pikepdf
+from django.conf import settings
 from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.files.base import ContentFile
+from django.core.files.base import ContentFile, File
+from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
 from django.db.models import Max
+from django.utils import timezone
 
 from boardroom import audit, policy
 from boardroom.policy import Action
 from meetings import events, frames
 from meetings.models import AgendaItem
 
-from .models import Comment, Paper, PaperVersion
+from . import ingest
+from .models import Comment, PageText, Paper, PaperVersion, VersionStatus
+
+logger = logging.getLogger(__name__)
 
 
 def pdf_page_count(data: bytes) -> int:
@@ -40,6 +49,10 @@ def pdf_page_count(data: bytes) -> int:
 def paper_create(*, actor: User | None, item: AgendaItem, title: str) -> Paper:
     if actor is None or not policy.can(actor, Action.MANAGE, item):
         raise PermissionDenied("Not allowed to add papers to this item.")
+    return _paper_new(actor=actor, item=item, title=title)
+
+
+def _paper_new(*, actor: User, item: AgendaItem, title: str) -> Paper:
     last = Paper.objects.filter(item=item).aggregate(m=Max("position"))["m"] or 0
     paper = Paper(item=item, title=title, position=last + 1, created_by=actor)
     paper.full_clean()
@@ -72,9 +85,16 @@ def paper_version_add(
         page_count=pages,
         note=note,
         uploaded_by=actor,
+        status=VersionStatus.READY,
+        processed_at=timezone.now(),
     )
     version.file.save("paper.pdf", ContentFile(data), save=False)
+    texts = _trusted_page_texts(data)
+    previous = _previous_ready(paper, number)
+    if previous is not None:
+        version.page_diff = page_diff(_texts_of(previous), texts, previous=previous.number)
     version.save()
+    PageText.objects.bulk_create(PageText(version=version, number=n, text=t) for n, t in enumerate(texts, 1))
     paper.current_version = version
     paper.save(update_fields=["current_version"])
     audit.record(
@@ -88,6 +108,329 @@ def paper_version_add(
         size=len(data),
     )
     return version
+
+
+def _trusted_page_texts(data: bytes) -> list[str]:
+    """Page texts of a PDF this process made or already trusts (seed data, tests)."""
+    import pypdfium2 as pdfium
+
+    doc = pdfium.PdfDocument(data)
+    try:
+        texts = []
+        for page in doc:
+            textpage = page.get_textpage()
+            texts.append(ingest._clean_text(textpage.get_text_bounded()))
+            textpage.close()
+            page.close()
+        return texts
+    finally:
+        doc.close()
+
+
+# --- uploads ---------------------------------------------------------------------------------
+
+
+class Upload(Protocol):
+    """What ``paper_upload`` reads: a Django ``UploadedFile``, or any binary file object (its
+    ``name`` and ``size`` attributes are used where present)."""
+
+    def read(self, n: int = -1, /) -> bytes: ...
+
+    def seek(self, offset: int, whence: int = 0, /) -> int: ...
+
+    def tell(self) -> int: ...
+
+
+SNIFF_BYTES = 8192
+
+
+def _upload_size(uploaded: Upload) -> int:
+    size = getattr(uploaded, "size", None)
+    if size is None:
+        uploaded.seek(0, io.SEEK_END)
+        size = uploaded.tell()
+    uploaded.seek(0)
+    return int(size)
+
+
+def paper_upload(
+    *,
+    actor: User | None,
+    item: AgendaItem,
+    title: str,
+    uploaded: Upload,
+    note: str = "",
+    paper: Paper | None = None,
+) -> PaperVersion:
+    """Receive a paper (or, with ``paper``, a new version of one) for checking in the background.
+
+    Preconditions: ``actor`` may manage ``item``. Refused at once with a ValidationError, and
+    nothing stored: an empty file, one over ``BOARDROOM_MAX_UPLOAD_BYTES`` (checked before the
+    body is read), one whose first bytes are not a PDF, an Office (OOXML/ODF) ZIP or a legacy
+    Office (OLE2) file. The upload's name is metadata only.
+
+    Effects: the original is stored under a server-made key apart from the renditions; a
+    ``PaperVersion`` numbered after the paper's last one is made with status ``processing``
+    (the paper too, when ``paper`` is None) and, after commit, the ingest task is queued. The
+    task makes the version ready (and current) or refused with a reason; see
+    ``documents.tasks``.
+    """
+    if actor is None or not policy.can(actor, Action.MANAGE, item):
+        raise PermissionDenied("Not allowed to add papers to this item.")
+    if paper is not None and (paper.item_id != item.pk or not policy.can(actor, Action.MANAGE, paper)):
+        raise PermissionDenied("Not allowed to upload to this paper.")
+    title = (title or "").strip()
+    if paper is None and not title:
+        raise ValidationError("A paper needs a title.")
+    name = ingest.clean_name(str(getattr(uploaded, "name", "") or ""))
+    size = _upload_size(uploaded)
+    limit: int = settings.BOARDROOM_MAX_UPLOAD_BYTES
+    if size == 0:
+        raise ValidationError("This file is empty (0 bytes): upload the paper again.")
+    if size > limit:
+        raise ValidationError(ingest.too_large(size, limit))
+    head = uploaded.read(SNIFF_BYTES)
+    uploaded.seek(0)
+    try:
+        kind = ingest.sniff(head)
+    except ingest.Refusal as refusal:
+        raise ValidationError(str(refusal)) from None
+    content_type = {ingest.PDF: "application/pdf", ingest.ZIP: "application/zip"}.get(kind, "application/x-ole-storage")
+    stored: list[str] = []
+    try:
+        with transaction.atomic():
+            if paper is None:
+                paper = _paper_new(actor=actor, item=item, title=title)
+            paper = Paper.objects.select_for_update().select_related("item__meeting").get(pk=paper.pk)
+            if title and title != paper.title:
+                paper.title = title
+                paper.save(update_fields=["title"])
+            number = (paper.versions.aggregate(m=Max("number"))["m"] or 0) + 1
+            version = PaperVersion(
+                paper=paper,
+                number=number,
+                original_name=name,
+                original_size=size,
+                content_type=content_type,
+                note=note.strip()[:500],
+                uploaded_by=actor,
+                status=VersionStatus.PROCESSING,
+            )
+            version.original.save("original", _LimitedFile(uploaded, limit, name), save=False)
+            stored.append(version.original.name or "")
+            version.save()
+            audit.record(
+                "paper.upload",
+                actor=actor,
+                obj=paper,
+                board_id=paper.item.meeting.board_id,
+                version=number,
+                size=size,
+                kind=kind,
+            )
+            version_id = version.pk
+            transaction.on_commit(lambda: _enqueue_ingest(version_id))
+    except BaseException:
+        delete_stored(stored)
+        raise
+    return version
+
+
+class _LimitedFile(File):  # type: ignore[type-arg]
+    """The upload as Django storage reads it, refusing to read past the size limit."""
+
+    def __init__(self, uploaded: Upload, limit: int, name: str) -> None:
+        super().__init__(uploaded, name=name)  # type: ignore[arg-type]
+        self._source = uploaded
+        self._limit = limit
+
+    def chunks(self, chunk_size: int | None = None) -> Iterator[bytes]:
+        read = 0
+        self._source.seek(0)
+        while data := self._source.read(chunk_size or self.DEFAULT_CHUNK_SIZE):
+            read += len(data)
+            if read > self._limit:
+                raise ValidationError(ingest.too_large(read, self._limit))
+            yield data
+
+    def read(self, n: int = -1) -> bytes:  # boto3 reads the file object itself
+        data = self._source.read(n)
+        if self._source.tell() > self._limit:
+            raise ValidationError(ingest.too_large(self._source.tell(), self._limit))
+        return data
+
+
+def _enqueue_ingest(version_id: int) -> None:
+    from .tasks import ingest_version
+
+    ingest_version.enqueue(version_id)
+
+
+def delete_stored(keys: Iterable[str]) -> None:
+    """Delete stored objects, logging (not raising) what could not be removed."""
+    for key in keys:
+        if not key:
+            continue
+        try:
+            default_storage.delete(key)
+        except Exception:  # a storage outage must not hide the refusal itself
+            logger.exception("Could not delete stored object %s", key)
+
+
+def _previous_ready(paper: Paper, number: int) -> PaperVersion | None:
+    return (
+        PaperVersion.objects.filter(paper=paper, status=VersionStatus.READY, number__lt=number)
+        .order_by("-number")
+        .first()
+    )
+
+
+def _texts_of(version: PaperVersion) -> list[str]:
+    return list(version.page_texts.order_by("number").values_list("text", flat=True))
+
+
+def page_diff(old: Sequence[str], new: Sequence[str], *, previous: int) -> dict[str, Any]:
+    """Which pages of the new version differ from the old one, by their text.
+
+    Pages are matched as a sequence (an inserted page does not make every later page
+    "changed"). Page numbers are 1-based: ``added`` and ``changed`` in the new version,
+    ``removed`` in the old one. Pages without text (scans that were not OCR'd) compare equal.
+    """
+
+    def norm(text: str) -> str:
+        return " ".join(text.split())
+
+    matcher = difflib.SequenceMatcher(None, [norm(t) for t in old], [norm(t) for t in new], autojunk=False)
+    added: list[int] = []
+    removed: list[int] = []
+    changed: list[int] = []
+    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+        if tag == "replace":
+            paired = min(i2 - i1, j2 - j1)
+            changed += range(j1 + 1, j1 + paired + 1)
+            added += range(j1 + paired + 1, j2 + 1)
+            removed += range(i1 + paired + 1, i2 + 1)
+        elif tag == "insert":
+            added += range(j1 + 1, j2 + 1)
+        elif tag == "delete":
+            removed += range(i1 + 1, i2 + 1)
+    return {
+        "previous": previous,
+        "added": added,
+        "removed": removed,
+        "changed": changed,
+        "unchanged": len(new) - len(added) - len(changed),
+    }
+
+
+@transaction.atomic
+def paper_version_ready(
+    *,
+    version: PaperVersion,
+    texts: Sequence[str],
+    sha256: str,
+    size: int,
+    stripped: Sequence[str] = (),
+    repaired: bool = False,
+    ocr: str = "",
+    thumbnails: dict[str, Any] | None = None,
+    original_sha256: str = "",
+) -> PaperVersion:
+    """Record a checked version (its rendition already stored in ``version.file``) as ready.
+
+    Run by the ingest task. Stores the page texts, the page diff against the previous ready
+    version, and makes this version current unless a newer one already is.
+    """
+    paper = Paper.objects.select_for_update().select_related("item__meeting").get(pk=version.paper_id)
+    previous = _previous_ready(paper, version.number)
+    version.page_diff = page_diff(_texts_of(previous), texts, previous=previous.number) if previous else {}
+    version.status = VersionStatus.READY
+    version.refusal_reason = ""
+    version.page_count = len(texts)
+    version.sha256 = sha256
+    version.size = size
+    version.stripped = list(stripped)
+    version.repaired = repaired
+    version.ocr = ocr
+    version.thumbnails = thumbnails or {}
+    version.original_sha256 = original_sha256 or version.original_sha256
+    version.processed_at = timezone.now()
+    version.save()
+    PageText.objects.bulk_create(PageText(version=version, number=n, text=t) for n, t in enumerate(texts, 1))
+    current = paper.current_version
+    if current is None or current.number < version.number:
+        paper.current_version = version
+        paper.save(update_fields=["current_version"])
+    audit.record(
+        "paper.ready",
+        actor_label="ingest",
+        obj=paper,
+        board_id=paper.item.meeting.board_id,
+        version=version.number,
+        sha256=sha256,
+        pages=len(texts),
+        size=size,
+        stripped=list(stripped),
+    )
+    return version
+
+
+@transaction.atomic
+def paper_version_refuse(*, version: PaperVersion, reason: str) -> PaperVersion:
+    """Mark a version refused with ``reason`` and delete everything it had stored (after commit).
+
+    The paper keeps its current version (if any): a refused replacement changes nothing members
+    see. A paper whose only upload was refused has no current version and is not shown to them.
+    """
+    paper = Paper.objects.select_related("item__meeting").get(pk=version.paper_id)
+    keys = version.stored_keys()
+    version.status = VersionStatus.REFUSED
+    version.refusal_reason = reason[:500]
+    version.file.name = ""
+    version.original.name = ""
+    version.thumbnails = {}
+    version.processed_at = timezone.now()
+    version.save()
+    PageText.objects.filter(version=version).delete()
+    audit.record(
+        "paper.refused",
+        actor_label="ingest",
+        obj=paper,
+        board_id=paper.item.meeting.board_id,
+        version=version.number,
+        reason=version.refusal_reason,
+    )
+    transaction.on_commit(lambda: delete_stored(keys))
+    return version
+
+
+@transaction.atomic
+def paper_delete(*, actor: User | None, paper: Paper) -> None:
+    """Remove a paper with all its versions and every stored file (after commit)."""
+    if actor is None or not policy.can(actor, Action.MANAGE, paper):
+        raise PermissionDenied("Not allowed to remove this paper.")
+    keys = [key for version in paper.versions.all() for key in version.stored_keys()]
+    board_id = paper.item.meeting.board_id
+    audit.record("paper.deleted", actor=actor, obj=paper, board_id=board_id, title=paper.title)
+    Paper.objects.filter(pk=paper.pk).update(current_version=None)
+    paper.delete()
+    transaction.on_commit(lambda: delete_stored(keys))
+
+
+def upload_status(version: PaperVersion) -> dict[str, Any]:
+    """What the secretary's builder shows for one upload: status, reason, what was removed."""
+    return {
+        "version": version.number,
+        "status": version.status,
+        "reason": version.refusal_reason,
+        "pages": version.page_count,
+        "stripped": list(version.stripped or []),
+        "repaired": version.repaired,
+        "ocr": version.ocr,
+        "page_diff": version.page_diff,
+        "note": version.note,
+        "name": version.original_name,
+    }
 
 
 # --- comments --------------------------------------------------------------------------------

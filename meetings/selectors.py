@@ -41,11 +41,12 @@ def meetings_of_board(user: AnyUser, board: Board) -> QuerySet[Meeting]:
 def agenda_for(user: AnyUser, meeting: Meeting) -> list[AgendaItem]:
     """The items of ``meeting`` this user may see, in agenda order, with their papers.
 
-    A paper is visible exactly when its item is, so the papers are fetched for the visible
-    items only, without repeating the policy's joins. Only the columns the page shows are read.
+    Papers are narrowed by the policy too (a paper still processing, or refused, is for the
+    board's managers only). Only the columns the page shows are read.
     """
     papers = (
-        Paper.objects.select_related("current_version")
+        policy.visible(user, Paper.objects.filter(item__meeting=meeting))
+        .select_related("current_version")
         .only("pk", "title", "position", "item_id", "current_version__number", "current_version__page_count")
         .order_by("position", "pk")
     )

@@ -101,6 +101,8 @@ def build_world() -> BoardWorld:
     document_services.paper_version_add(actor=secretary, paper=public_paper, data=make_pdf(["Accounts", "p2"]))
     part_b_paper = document_services.paper_create(actor=secretary, item=part_b_item, title="Pay review")
     document_services.paper_version_add(actor=secretary, paper=part_b_paper, data=make_pdf(["Pay review"]))
+    public_paper.refresh_from_db()
+    part_b_paper.refresh_from_db()
     services.meeting_publish(actor=secretary, meeting=meeting)
     meeting.refresh_from_db()
     services.declaration_record(

@@ -1,0 +1,173 @@
+"""The background half of a paper upload: check, convert, clean and index it, or refuse it.
+
+``ingest_version`` runs in a task worker (or in process, with the immediate backend). It never
+parses the upload itself: it copies the stored original into a private work folder and runs
+``python -m documents.ingest`` there, in a child process with an address-space and CPU limit,
+a wall-clock timeout that kills the child's whole process group, and an environment without
+any credentials. Then it stores what the child made (the clean rendition and thumbnail sprites,
+under server-made keys) and records the outcome through the services. A refusal deletes the
+original and anything stored for the version.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import signal
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.core.files import File
+from django.core.files.storage import default_storage
+from django_tasks import task
+
+from . import ingest, services
+from .models import PaperVersion, VersionStatus, thumbnail_storage_key
+
+logger = logging.getLogger(__name__)
+
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+CHUNK = 1024 * 1024
+
+
+def ingest_timeout() -> float:
+    return float(getattr(settings, "BOARDROOM_INGEST_TIMEOUT", 300))
+
+
+def ingest_memory_mb() -> int:
+    return int(getattr(settings, "BOARDROOM_INGEST_MEMORY_MB", 2048))
+
+
+@task()
+def ingest_version(version_id: int) -> str:
+    """Check and convert one uploaded version; returns its final status."""
+    return ingest_now(version_id)
+
+
+def ingest_now(version_id: int) -> str:
+    version = PaperVersion.objects.select_related("paper").filter(pk=version_id).first()
+    if version is None:
+        return "missing"
+    if version.status != VersionStatus.PROCESSING:
+        return str(version.status)  # a retried task finds the work done
+    made: list[str] = []
+    try:
+        with tempfile.TemporaryDirectory(prefix="boardroom-ingest-") as tmp:
+            workdir = Path(tmp)
+            try:
+                original_sha256, head = _fetch_original(version, workdir / "original")
+                outcome = run_child(workdir, kind=ingest.sniff(head))
+                if not outcome.get("ok"):
+                    raise ingest.Refusal(str(outcome.get("reason") or ingest.FAILED))
+                sha256, size, thumbnails = _store_outputs(version, workdir, outcome, made)
+            except ingest.Refusal as refusal:
+                services.delete_stored(made)
+                services.paper_version_refuse(version=version, reason=str(refusal))
+                return VersionStatus.REFUSED.value
+            if outcome.get("kind") != ingest.PDF:
+                version.content_type = str(outcome.get("content_type", ""))[:100]
+            services.paper_version_ready(
+                version=version,
+                texts=outcome["texts"],
+                sha256=sha256,
+                size=size,
+                stripped=outcome.get("stripped", []),
+                repaired=bool(outcome.get("repaired")),
+                ocr=str(outcome.get("ocr", "")),
+                thumbnails=thumbnails,
+                original_sha256=original_sha256,
+            )
+            return VersionStatus.READY.value
+    except Exception:
+        logger.exception("Ingest of paper version %s failed", version_id)
+        services.delete_stored(made)
+        version.refresh_from_db()
+        services.paper_version_refuse(version=version, reason=ingest.FAILED)
+        return VersionStatus.REFUSED.value
+
+
+def _fetch_original(version: PaperVersion, dest: Path) -> tuple[str, bytes]:
+    """Copy the stored original into the work folder (within the size limit): (sha256, first bytes)."""
+    limit: int = settings.BOARDROOM_MAX_UPLOAD_BYTES
+    digest = hashlib.sha256()
+    head = b""
+    size = 0
+    with version.original.open("rb") as src, dest.open("wb") as out:
+        while chunk := src.read(CHUNK):
+            if not head:
+                head = chunk[: services.SNIFF_BYTES]
+            size += len(chunk)
+            if size > limit:
+                raise ingest.Refusal(ingest.too_large(size, limit))
+            digest.update(chunk)
+            out.write(chunk)
+    if size == 0:
+        raise ingest.Refusal("This file is empty (0 bytes): upload the paper again.")
+    return digest.hexdigest(), head
+
+
+def run_child(workdir: Path, *, kind: str, max_pages: int | None = None, jobs: int = 0) -> dict[str, Any]:
+    """Run the ingest child on ``workdir`` with memory, CPU and wall-clock limits; its result."""
+    timeout = ingest_timeout()
+    cmd = [
+        sys.executable,
+        "-E",
+        "-s",
+        "-m",
+        "documents.ingest",
+        str(workdir),
+        "--kind",
+        kind,
+        "--max-pages",
+        str(max_pages if max_pages is not None else settings.BOARDROOM_MAX_UPLOAD_PAGES),
+        "--memory-mb",
+        str(ingest_memory_mb()),
+        "--timeout",
+        str(timeout),
+        "--jobs",
+        str(jobs),
+    ]
+    try:
+        done = ingest.run_with_timeout(cmd, timeout=timeout + 10, cwd=PROJECT_DIR, env=ingest.child_env(workdir))
+    except subprocess.TimeoutExpired:
+        raise ingest.Refusal(ingest.TOO_SLOW) from None
+    result_file = workdir / "result.json"
+    if done.returncode == 0 and result_file.exists():
+        result: dict[str, Any] = json.loads(result_file.read_text())
+        return result
+    stderr = done.stderr.decode("utf-8", "replace")[-2000:]
+    if done.returncode in (-signal.SIGXCPU, -signal.SIGKILL):
+        raise ingest.Refusal(ingest.TOO_SLOW)
+    if "MemoryError" in stderr or "std::bad_alloc" in stderr or done.returncode == -signal.SIGSEGV:
+        raise ingest.Refusal(ingest.TOO_BIG_IN_MEMORY)
+    logger.warning("Ingest child exited with %s: %s", done.returncode, stderr)
+    raise ingest.Refusal(ingest.FAILED)
+
+
+def _store_outputs(
+    version: PaperVersion, workdir: Path, outcome: dict[str, Any], made: list[str]
+) -> tuple[str, int, dict[str, Any]]:
+    """Store the rendition and the thumbnail sprites; every key stored goes into ``made``."""
+    rendition = workdir / "rendition.pdf"
+    digest = hashlib.sha256()
+    with rendition.open("rb") as fh:
+        while chunk := fh.read(CHUNK):
+            digest.update(chunk)
+        fh.seek(0)
+        version.file.save("paper.pdf", File(fh), save=False)
+    made.append(version.file.name or "")
+    thumbs = outcome.get("thumbnails") or {}
+    sprites: list[str] = []
+    for index, name in enumerate(thumbs.get("sprites", [])):
+        path = workdir / Path(name).name  # only files the child wrote into the work folder
+        with path.open("rb") as fh:
+            key = default_storage.save(thumbnail_storage_key(version.paper_id, index), File(fh))
+        made.append(key)
+        sprites.append(key)
+    thumbnails = {"width": thumbs.get("width"), "sprites": sprites, "cells": thumbs.get("cells", [])} if sprites else {}
+    return digest.hexdigest(), rendition.stat().st_size, thumbnails
