@@ -6,10 +6,14 @@ the events the user may see — in order, exactly once — and replay what a cli
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
+import random
 import time
 import uuid
+import weakref
+from dataclasses import dataclass
 from typing import Any
 
 from channels.db import database_sync_to_async
@@ -28,6 +32,33 @@ ACCESS_RECHECK_SECONDS = 60
 CLOSE_SIGNED_OUT = 4401
 CLOSE_FORBIDDEN = 4403
 CLOSE_FLOOD = 4429
+
+
+# Presence snapshots go out at most this often per meeting and server process; arrivals and
+# departures inside the window fold into one later snapshot.
+PRESENCE_EVERY_SECONDS = 0.25
+
+
+@dataclass
+class _PresenceThrottle:
+    sent_at: float = float("-inf")
+    pending: asyncio.Future[None] | None = None
+
+
+# Per event loop (a server process has one; tests make one per test), per meeting id.
+_presence: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[int, _PresenceThrottle]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def _presence_throttle(meeting_id: int) -> _PresenceThrottle:
+    per_meeting = _presence.setdefault(asyncio.get_running_loop(), {})
+    return per_meeting.setdefault(meeting_id, _PresenceThrottle())
+
+
+def _recheck_interval() -> float:
+    """At most ACCESS_RECHECK_SECONDS, spread so that sockets opened together re-check apart."""
+    return ACCESS_RECHECK_SECONDS * random.uniform(0.5, 1.0)
 
 
 def _dumps(frame: dict[str, Any]) -> str:
@@ -62,6 +93,8 @@ class MeetingConsumer(AsyncWebsocketConsumer):
             await self.close()
             return
         self.checked_at = time.monotonic()
+        self.recheck_after = _recheck_interval()
+        self.refreshing: asyncio.Future[None] | None = None
         await self.channel_layer.group_add(meeting_group(self.meeting_id), self.channel_name)
         await self.channel_layer.group_add(user_group(user.pk), self.channel_name)
         await self.channel_layer.group_add(session_group(self.session_key), self.channel_name)
@@ -83,7 +116,27 @@ class MeetingConsumer(AsyncWebsocketConsumer):
         )
         await self._announce_presence(online)
 
+    async def dispatch(self, message: dict[str, Any]) -> None:
+        """Channels' dispatch, without its thread hop on the per-socket hot path.
+
+        Channels runs ``close_old_connections`` in the (single) sync thread before every handler.
+        For a bell or a presence snapshot that is one thread round trip per socket per event,
+        all queued behind one thread: at 500 sockets it was most of the fan-out time. These
+        handlers touch the database only through ``database_sync_to_async``, which closes stale
+        connections itself on the way in and out.
+        """
+        kind = message.get("type")
+        if kind == "meeting.bell":
+            await self.meeting_bell(message)
+        elif kind == "presence.update":
+            await self.presence_update(message)
+        else:
+            await super().dispatch(message)
+
     async def disconnect(self, code: int) -> None:
+        refreshing = getattr(self, "refreshing", None)
+        if refreshing is not None:
+            refreshing.cancel()
         if getattr(self, "view", None) is None:
             return
         await self.channel_layer.group_discard(meeting_group(self.meeting_id), self.channel_name)
@@ -96,14 +149,22 @@ class MeetingConsumer(AsyncWebsocketConsumer):
             await self._announce_presence(online)
 
     async def _announce_presence(self, online: list[dict[str, object]]) -> None:
-        """Presence is not logged: it is a snapshot, encoded once and sent to every socket."""
-        frame = _dumps({"type": "presence", "online": online})
-        try:
-            await self.channel_layer.group_send(
-                meeting_group(self.meeting_id), {"type": "presence.update", "frame": frame}
-            )
-        except Exception:  # noqa: BLE001 — presence is best effort; the next join or ping corrects it
-            log.warning("presence update for meeting %s not delivered", self.meeting_id, exc_info=True)
+        """Tell the meeting who is online: now, or folded into a snapshot a moment later.
+
+        When a meeting starts, N arrivals would each send a snapshot of up to N people to N
+        sockets (N² frames: at 500 sockets the joins took 20 s to settle, and handshakes timed
+        out). The first change in a quiet spell is announced at once; later ones within
+        PRESENCE_EVERY_SECONDS wait for one fresh snapshot at the end of the window.
+        """
+        throttle = _presence_throttle(self.meeting_id)
+        if throttle.pending is not None:
+            return  # the snapshot already scheduled is taken after this change
+        wait = throttle.sent_at + PRESENCE_EVERY_SECONDS - time.monotonic()
+        if wait <= 0:
+            throttle.sent_at = time.monotonic()
+            await _send_presence(self.channel_layer, self.meeting_id, online)
+        else:
+            throttle.pending = asyncio.ensure_future(_presence_later(self.channel_layer, self.meeting_id, wait))
 
     async def presence_update(self, message: dict[str, Any]) -> None:
         if self.view is not None:
@@ -136,15 +197,29 @@ class MeetingConsumer(AsyncWebsocketConsumer):
         seq = message["seq"]
         if seq <= self.last_sent:
             return  # already sent (replayed, or a bell repeated)
-        if time.monotonic() - self.checked_at > ACCESS_RECHECK_SECONDS and not await self._refresh_view():
-            return
+        if self.refreshing is None and time.monotonic() - self.checked_at > self.recheck_after:
+            # The periodic re-check is a safety net (access changes arrive at once as
+            # access.changed): it runs beside delivery, not in front of it. In front, every socket
+            # of a meeting queued its database round trips behind the others' on the same bell —
+            # a one-second stall for everyone each minute at 500 sockets.
+            self.refreshing = asyncio.ensure_future(self._periodic_refresh())
         if seq != self.last_sent + 1:
             await self._replay(self.last_sent)  # a bell was missed: fill the gap from the log
             return
-        assert self.view is not None
+        if self.view is None:
+            return  # access was withdrawn (a re-check or a sign-out) and the socket is closing
         if self.view.admits(message["audience"], message["item"], message["user"]):
             await self.send(text_data=message["frame"])
         self.last_sent = seq
+
+    async def _periodic_refresh(self) -> None:
+        try:
+            await self._refresh_view()
+        except Exception:  # noqa: BLE001 — the database being away must not kill the socket; retried on a later bell
+            log.warning("access re-check for meeting %s failed", self.meeting_id, exc_info=True)
+        finally:
+            self.refreshing = None
+            self.recheck_after = _recheck_interval()
 
     async def access_changed(self, message: dict[str, Any]) -> None:
         await self._refresh_view()
@@ -236,3 +311,27 @@ class MeetingConsumer(AsyncWebsocketConsumer):
 
     async def _error(self, client_id: str | None, code: str, message: str) -> None:
         await self.send(text_data=_dumps({"type": "error", "id": client_id, "code": code, "message": message}))
+
+
+async def _send_presence(layer: Any, meeting_id: int, online: list[dict[str, object]]) -> None:
+    """Presence is not logged: it is a snapshot, encoded once and sent to every socket."""
+    frame = _dumps({"type": "presence", "online": online})
+    try:
+        await layer.group_send(meeting_group(meeting_id), {"type": "presence.update", "frame": frame})
+    except Exception:  # noqa: BLE001 — presence is best effort; the next join or ping corrects it
+        log.warning("presence update for meeting %s not delivered", meeting_id, exc_info=True)
+
+
+async def _presence_later(layer: Any, meeting_id: int, wait: float) -> None:
+    throttle = _presence_throttle(meeting_id)
+    try:
+        await asyncio.sleep(wait)
+    finally:
+        throttle.pending = None
+    throttle.sent_at = time.monotonic()
+    try:
+        online = await database_sync_to_async(services.presence_snapshot)(meeting_id=meeting_id)
+    except Exception:  # noqa: BLE001
+        log.warning("presence snapshot for meeting %s failed", meeting_id, exc_info=True)
+        return
+    await _send_presence(layer, meeting_id, online)
