@@ -29,6 +29,8 @@ log = logging.getLogger(__name__)
 MAX_FRAME_BYTES = 64 * 1024
 MAX_FRAMES_PER_SECOND = 20
 ACCESS_RECHECK_SECONDS = 60
+# Events after which a socket reloads which items its user may see.
+REFRESHING_EVENTS = frozenset({"agenda.changed", "declaration.recorded"})
 CLOSE_SIGNED_OUT = 4401
 CLOSE_FORBIDDEN = 4403
 CLOSE_FLOOD = 4429
@@ -192,6 +194,8 @@ class MeetingConsumer(AsyncWebsocketConsumer):
                 if self.view is not None and self.view.admits(event.audience, event.item_id, event.user_id):
                     await self.send(text_data=encode_frame(event))
                 self.last_sent = event.seq
+                if event.type in REFRESHING_EVENTS and not await self._refresh_view():
+                    return
 
     async def meeting_bell(self, message: dict[str, Any]) -> None:
         seq = message["seq"]
@@ -211,6 +215,9 @@ class MeetingConsumer(AsyncWebsocketConsumer):
         if self.view.admits(message["audience"], message["item"], message["user"]):
             await self.send(text_data=message["frame"])
         self.last_sent = seq
+        if message.get("event") in REFRESHING_EVENTS:
+            # Items came or went (or changed Part B): what this socket may see has changed.
+            await self._refresh_view()
 
     async def _periodic_refresh(self) -> None:
         try:

@@ -96,6 +96,7 @@ def bell_message(event: MeetingEvent) -> dict[str, Any]:
     return {
         "type": "meeting.bell",
         "seq": event.seq,
+        "event": event.type,
         "audience": event.audience,
         "item": event.item_id,
         "user": event.user_id,

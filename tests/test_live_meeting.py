@@ -175,3 +175,22 @@ def test_only_one_vote_is_open_at_a_time_and_only_while_live(world: BoardWorld) 
     with pytest.raises(PermissionDenied):
         services.motion_open(actor=world.member, item=world.public_item, text="Mine")
     assert Motion.objects.count() == 1
+
+
+async def test_an_item_added_after_publishing_reaches_members_live(live_world: BoardWorld) -> None:
+    member, _ = await _connect(live_world.member, live_world.meeting.pk)
+
+    def add_item() -> int:
+        return services.agenda_item_add(
+            actor=live_world.secretary, meeting=live_world.meeting, title="Urgent: roof repairs"
+        ).pk
+
+    item_id = await database_sync_to_async(add_item)()
+    changed = await _frame(member)
+    assert changed["event"] == "agenda.changed" and changed["data"] == {"change": "item.added"}
+    chair, _ = await _connect(live_world.chair, live_world.meeting.pk)
+    await chair.send_json_to(_comment_frame(item_id, "Quote attached"))
+    comment = await _frame(member)
+    assert comment["event"] == "comment.created" and comment["data"]["item"] == item_id
+    for socket in (member, chair):
+        await socket.disconnect()
