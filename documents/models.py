@@ -157,3 +157,20 @@ class Comment(models.Model):
 
     def __str__(self) -> str:
         return f"Comment {self.pk} on {self.item}"
+
+
+class PaperRead(models.Model):
+    """A read receipt: who opened which paper, first and last, and which version they last saw."""
+
+    paper = models.ForeignKey(Paper, on_delete=models.CASCADE, related_name="reads")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="paper_reads")
+    first_opened_at = models.DateTimeField(auto_now_add=True)
+    last_opened_at = models.DateTimeField(auto_now=True)
+    last_version = models.PositiveIntegerField(default=0)
+    opens = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["paper", "user"], name="paperread_one_per_person")]
+
+    def __str__(self) -> str:
+        return f"{self.user} read {self.paper}"

@@ -17,16 +17,16 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile, File
 from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
-from django.db.models import Max
+from django.db.models import F, Max
 from django.utils import timezone
 
 from boardroom import audit, policy
 from boardroom.policy import Action
 from meetings import events, frames
-from meetings.models import AgendaItem
+from meetings.models import AgendaItem, MeetingStatus
 
 from . import ingest
-from .models import Comment, PageText, Paper, PaperVersion, VersionStatus
+from .models import Comment, PageText, Paper, PaperRead, PaperVersion, VersionStatus
 
 logger = logging.getLogger(__name__)
 
@@ -97,6 +97,7 @@ def paper_version_add(
     PageText.objects.bulk_create(PageText(version=version, number=n, text=t) for n, t in enumerate(texts, 1))
     paper.current_version = version
     paper.save(update_fields=["current_version"])
+    _announce_version(paper, version)
     audit.record(
         "paper.uploaded",
         actor=actor,
@@ -361,6 +362,7 @@ def paper_version_ready(
     if current is None or current.number < version.number:
         paper.current_version = version
         paper.save(update_fields=["current_version"])
+        _announce_version(paper, version)
     audit.record(
         "paper.ready",
         actor_label="ingest",
@@ -538,3 +540,43 @@ def comment_create_from_frame(
         actor=actor, item=item, body=body, client_id=client_id, parent=parent, paper=paper, page=page
     )
     return comment_data(comment)
+
+
+# --- read receipts ---------------------------------------------------------------------------
+
+
+def paper_opened(*, user: User, paper: Paper, version: PaperVersion) -> None:
+    """Note that ``user`` opened ``paper`` (for the secretary's read receipts)."""
+    read, created = PaperRead.objects.get_or_create(paper=paper, user=user, defaults={"last_version": version.number})
+    PaperRead.objects.filter(pk=read.pk).update(
+        opens=F("opens") + 1, last_version=version.number, last_opened_at=timezone.now()
+    )
+
+
+def _announce_version(paper: Paper, version: PaperVersion) -> None:
+    """Members of a published meeting hear of a new or updated paper: live, and as a notice."""
+    from meetings import notices
+
+    item = paper.item
+    meeting = item.meeting
+    if meeting.status not in (MeetingStatus.PUBLISHED, MeetingStatus.LIVE):
+        return
+    data = {
+        "paper": paper.pk,
+        "item": item.pk,
+        "title": paper.title,
+        "version": version.number,
+        "pages": version.page_count,
+        "note": version.note,
+        "page_diff": version.page_diff,
+    }
+    events.event_record(meeting=meeting, type="paper.updated", data=data, item=item)
+    if version.number == 1:
+        text = f"New paper for item {item.number}: {paper.title}."
+    else:
+        text = f"{paper.title} (item {item.number}) was updated to version {version.number}"
+        text += f": {version.note}" if version.note else "."
+    people = policy.audience(paper)
+    if version.uploaded_by_id:
+        people = people.exclude(pk=version.uploaded_by_id)
+    notices.notify(meeting=meeting, kind="papers_changed", text=text, users=people)

@@ -7,6 +7,7 @@ from django.utils.http import content_disposition_header
 from boardroom import audit, policy
 from boardroom.policy import Action
 
+from . import services
 from .models import Paper
 
 
@@ -19,6 +20,7 @@ def paper_download(request: HttpRequest, pk: int) -> FileResponse:
     version = paper.current_version
     if version is None:
         raise Http404("This paper has no file yet.")
+    services.paper_opened(user=request.user, paper=paper, version=version)  # type: ignore[arg-type]
     audit.record(
         "paper.view",
         actor=request.user,

@@ -20,7 +20,8 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from boardroom import policy
 from boardroom.policy import Action
-from documents.models import Paper
+from documents import services as document_services
+from documents.models import Paper, PaperRead, PaperVersion
 
 from . import selectors, services
 from .forms import AgendaItemForm, MeetingForm
@@ -56,7 +57,16 @@ def _refused(request: HttpRequest, error: ValidationError) -> None:
 @login_required
 def builder(request: HttpRequest, pk: int) -> HttpResponse:
     meeting = _meeting(request, pk)
-    papers = Paper.objects.select_related("current_version").order_by("position", "pk")
+    newest = PaperVersion.objects.order_by("-number").defer("page_diff", "thumbnails")
+    reads = PaperRead.objects.select_related("user").order_by("user__last_name")
+    papers = (
+        Paper.objects.select_related("current_version")
+        .prefetch_related(
+            Prefetch("versions", queryset=newest, to_attr="newest_first"),
+            Prefetch("reads", queryset=reads, to_attr="read_by"),
+        )
+        .order_by("position", "pk")
+    )
     items = list(
         AgendaItem.objects.filter(meeting=meeting)
         .select_related("presenter")
@@ -268,3 +278,77 @@ def publish(request: HttpRequest, pk: int) -> HttpResponse:
         shown = {i.pk for i in policy.visible_once_published(seat.user, items)}
         preview.append({"seat": seat, "sees": len(shown), "hidden": [i for i in items if i.pk not in shown]})
     return render(request, "meetings/publish.html", {"meeting": meeting, "items": items, "preview": preview})
+
+
+def _paper(meeting: Meeting, paper_pk: int) -> Paper:
+    from django.http import Http404
+
+    paper = Paper.objects.filter(item__meeting=meeting, pk=paper_pk).select_related("item__meeting").first()
+    if paper is None:
+        raise Http404("No such paper.")
+    return paper
+
+
+@login_required
+@require_POST
+def paper_add(request: HttpRequest, pk: int, item_pk: int) -> HttpResponse:
+    """Upload a paper onto an item; it is checked in the background, and shows as processing."""
+    meeting = _meeting(request, pk)
+    item = _item(meeting, item_pk)
+    uploaded = request.FILES.get("file")
+    if uploaded is None:
+        messages.error(request, "Choose a file to upload.")
+        return HttpResponseRedirect(_builder_url(meeting, f"item-{item.pk}"))
+    shown_name = (uploaded.name or "the file")[:80]
+    title = request.POST.get("title", "").strip() or shown_name.rsplit(".", 1)[0]
+    try:
+        version = document_services.paper_upload(actor=_user(request), item=item, title=title, uploaded=uploaded)
+    except ValidationError as error:
+        messages.error(request, f"“{shown_name}” was not accepted: " + " ".join(error.messages))
+    else:
+        version.refresh_from_db()
+        if version.status == "refused":
+            messages.error(request, f"“{shown_name}” was refused: {version.refusal_reason}")
+        else:
+            messages.success(request, f"“{version.paper.title}” uploaded ({version.get_status_display().lower()}).")
+    return HttpResponseRedirect(_builder_url(meeting, f"item-{item.pk}"))
+
+
+@login_required
+@require_POST
+def paper_replace(request: HttpRequest, pk: int, paper_pk: int) -> HttpResponse:
+    """A new version of a paper, with a note of what changed (members are told)."""
+    meeting = _meeting(request, pk)
+    paper = _paper(meeting, paper_pk)
+    uploaded = request.FILES.get("file")
+    if uploaded is None:
+        messages.error(request, "Choose the new version's file.")
+        return HttpResponseRedirect(_builder_url(meeting, f"item-{paper.item_id}"))
+    try:
+        version = document_services.paper_upload(
+            actor=_user(request),
+            item=paper.item,
+            title=paper.title,
+            uploaded=uploaded,
+            paper=paper,
+            note=request.POST.get("note", ""),
+        )
+    except ValidationError as error:
+        messages.error(request, f"The new version was not accepted: {' '.join(error.messages)}")
+    else:
+        version.refresh_from_db()
+        if version.status == "refused":
+            messages.error(request, f"The new version was refused: {version.refusal_reason} The previous one stays.")
+        else:
+            messages.success(request, f"Version {version.number} of “{paper.title}” uploaded.")
+    return HttpResponseRedirect(_builder_url(meeting, f"item-{paper.item_id}"))
+
+
+@login_required
+@require_POST
+def paper_remove(request: HttpRequest, pk: int, paper_pk: int) -> HttpResponse:
+    meeting = _meeting(request, pk)
+    paper = _paper(meeting, paper_pk)
+    document_services.paper_delete(actor=_user(request), paper=paper)
+    messages.success(request, f"Removed “{paper.title}” and all its versions.")
+    return HttpResponseRedirect(_builder_url(meeting, f"item-{paper.item_id}"))

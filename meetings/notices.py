@@ -28,6 +28,12 @@ from .models import Meeting, Notice
 log = logging.getLogger(__name__)
 
 EMAIL_GAP = dt.timedelta(hours=2)
+EMAIL_ORDER = (Notice.Kind.PUBLISHED, Notice.Kind.AGENDA_CHANGED, Notice.Kind.PAPERS_CHANGED)
+EMAIL_LINES = {
+    Notice.Kind.PUBLISHED: "The agenda and papers are ready to read.",
+    Notice.Kind.AGENDA_CHANGED: "The agenda has changed.",
+    Notice.Kind.PAPERS_CHANGED: "Papers have been added or updated.",
+}
 
 
 def notify(*, meeting: Meeting, kind: str, text: str, users: Iterable[User]) -> list[Notice]:
@@ -98,7 +104,9 @@ def send_due_emails(meeting: Meeting, *, now: dt.datetime | None = None) -> tupl
         if due is not None:
             next_due = min(next_due or due, due)
             continue
-        lines = "\n".join(f"• {n.text}" for n in sorted(notices, key=lambda n: n.created_at))
+        # Only what kind of change, never titles: the notices themselves stay behind the sign-in.
+        kinds = {n.kind for n in notices}
+        lines = "\n".join(f"• {EMAIL_LINES[kind]}" for kind in EMAIL_ORDER if kind in kinds)
         body = (
             f"Hello {person.first_name or person.get_username()},\n\n{lines}\n\nOpen the meeting: {link}\n\n— Boardroom"
         )

@@ -61,7 +61,7 @@ def test_secretary_enrols_builds_an_agenda_and_publishes(site: Site) -> None:
 
     page.goto(site.at(f"/boards/{site.world.board.pk}/"))
     _go(page, page.get_by_role("link", name="New meeting"))
-    page.get_by_label("Title").fill("June board meeting")
+    page.get_by_label("Title", exact=True).fill("June board meeting")
     page.get_by_label("Date").fill("2031-06-17")
     page.get_by_label("Starts at").fill("18:00")
     page.get_by_label("Location").fill("Riverside House")
@@ -69,11 +69,11 @@ def test_secretary_enrols_builds_an_agenda_and_publishes(site: Site) -> None:
     assert "Agenda builder" in page.locator("main").inner_text()
 
     _go(page, page.get_by_role("button", name="Add the standing items"))
-    page.get_by_label("Title").fill("Property acquisition — commercial terms")
+    page.get_by_label("Title", exact=True).fill("Property acquisition — commercial terms")
     page.get_by_label("Purpose").select_option("decision")
     page.get_by_label("Part B (confidential)").check()
     _go(page, page.get_by_role("button", name="Add item"))
-    page.get_by_label("Title").fill("Finance report")
+    page.get_by_label("Title", exact=True).fill("Finance report")
     _go(page, page.get_by_role("button", name="Add item"))
     titles = page.locator(".builder-item-title").all_inner_texts()
     assert len(titles) == 8 and titles[-1].startswith("8 Finance report")
@@ -101,6 +101,36 @@ def test_secretary_enrols_builds_an_agenda_and_publishes(site: Site) -> None:
         raise AssertionError(console)
     titles = page.locator(".builder-item-title").all_inner_texts()
     assert titles[0].startswith("1 Property acquisition")
+    # Papers: a PDF, and a Word document converted to PDF on the server where LibreOffice is.
+    import shutil
+
+    from tests.pdfs import make_pdf
+    from tests.test_uploads import minimal_docx
+
+    finance = page.locator(".builder-item", has_text="Finance report")
+    finance.locator(".paper-add summary").tap()
+    finance.locator("input[type=file]").set_input_files(
+        files=[{"name": "accounts.pdf", "mimeType": "application/pdf", "buffer": make_pdf(["Accounts", "p2"])}]
+    )
+    finance.get_by_placeholder("Title (optional)").fill("Management accounts")
+    _go(page, finance.get_by_role("button", name="Add paper"))
+    finance = page.locator(".builder-item", has_text="Finance report")
+    assert "Management accounts" in finance.inner_text() and "Ready" in finance.inner_text()
+    if shutil.which("soffice"):
+        finance.locator(".paper-add summary").tap()
+        finance.locator(".paper-add input[type=file]").set_input_files(
+            files=[
+                {
+                    "name": "budget.docx",
+                    "mimeType": "application/octet-stream",
+                    "buffer": minimal_docx("Budget for next year"),
+                }
+            ]
+        )
+        _go(page, finance.get_by_role("button", name="Add paper"))
+        finance = page.locator(".builder-item", has_text="Finance report")
+        assert "budget" in finance.inner_text() and finance.inner_text().count("Ready") == 2
+
     site.screenshot(page, "builder-820x1180")
 
     _go(page, page.get_by_role("link", name="Preview and publish…"))

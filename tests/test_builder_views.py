@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import pytest
 from django.test import Client
@@ -107,3 +108,28 @@ def test_bad_forms_are_refused_clearly(world: BoardWorld, secretary: Client) -> 
     assert response.status_code == 302
     assert secretary.post(f"/meetings/{world.meeting.pk}/agenda/items/999999/move/").status_code == 404
     assert secretary.post(f"/meetings/{world.meeting.pk}/agenda/clone/", {"source": "abc"}).status_code == 302
+
+
+def test_the_secretary_uploads_a_paper_and_sees_its_status(
+    world: BoardWorld, secretary: Client, django_capture_on_commit_callbacks: Any
+) -> None:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from documents.models import Paper
+    from tests.pdfs import make_pdf
+
+    url = f"/meetings/{world.meeting.pk}/agenda/items/{world.public_item.pk}/papers/"
+    good = SimpleUploadedFile("budget.pdf", make_pdf(["Budget", "Page 2", "Page 3"]), "application/pdf")
+    with django_capture_on_commit_callbacks(execute=True):  # the ingest task runs after commit
+        response = secretary.post(url, {"file": good, "title": "Budget 2027"})
+    page = secretary.get(response["Location"]).content.decode()
+    paper = Paper.objects.get(title="Budget 2027")
+    assert paper.current_version is not None and paper.current_version.page_count == 3
+    assert "Budget 2027" in page and "Ready" in page
+    fake = SimpleUploadedFile("notes.pdf", b"\x89PNG\r\n\x1a\n" + b"0" * 100, "application/pdf")
+    response = secretary.post(url, {"file": fake})
+    assert "was not accepted" in secretary.get(response["Location"]).content.decode()
+    assert not Paper.objects.filter(title="notes").exists()
+    assert secretary.post(url, {}).status_code == 302  # no file: a message, not an error
+    member = sign_in(Client(), world.member)
+    assert member.post(url, {"file": SimpleUploadedFile("x.pdf", make_pdf(["x"]))}).status_code == 403
