@@ -1,14 +1,29 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.models import User
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils import timezone
 
 from boardroom import policy
 from boardroom.policy import Action
+from documents.models import Comment
 
-from . import selectors
-from .models import Board, Meeting
+from . import notices, selectors, services
+from .models import (
+    AgendaItem,
+    Attendance,
+    AttendanceStatus,
+    Ballot,
+    Board,
+    Meeting,
+    MeetingStatus,
+    Membership,
+    Motion,
+)
 
 
 @login_required
@@ -18,10 +33,16 @@ def home(request: HttpRequest) -> HttpResponse:
     for board in boards:
         board.my_membership = roles.get(board.pk)  # type: ignore[attr-defined]
     meetings = list(selectors.upcoming_meetings_for(request.user))
+    assert isinstance(request.user, User)
     return render(
         request,
         "meetings/home.html",
-        {"boards": boards, "meetings": meetings, "next_meeting": meetings[0] if meetings else None},
+        {
+            "boards": boards,
+            "meetings": meetings,
+            "next_meeting": meetings[0] if meetings else None,
+            "notices": notices.unread_for(request.user),
+        },
     )
 
 
@@ -45,11 +66,115 @@ def board_detail(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
+def _live_page_context(user: User, meeting: Meeting, items: list[AgendaItem]) -> dict[str, Any]:
+    """What the live bar, comments, votes and chair console need on first render.
+
+    The page is a snapshot at ``meeting.last_seq`` (read before this): the socket resumes
+    after that seq, so nothing committed meanwhile is lost (doubles are dropped by id).
+    Every query here is constant: one per kind of object, never one per item.
+    """
+    by_id = {item.pk: item for item in items}
+    for item in items:
+        item.live_comments = []  # type: ignore[attr-defined]
+        item.closed_motions = []  # type: ignore[attr-defined]
+    comments = (
+        Comment.objects.filter(item_id__in=list(by_id), deleted_at__isnull=True)
+        .select_related("author")
+        .only(
+            "pk",
+            "item_id",
+            "parent_id",
+            "body",
+            "created_at",
+            "author__first_name",
+            "author__last_name",
+            "author__username",
+        )
+        .order_by("created_at", "pk")
+    )
+    for comment in comments:
+        by_id[comment.item_id].live_comments.append(comment)  # type: ignore[attr-defined]
+    open_motion: Motion | None = None
+    for motion in Motion.objects.filter(item_id__in=list(by_id)).order_by("opened_at", "pk"):
+        if motion.status == Motion.Status.OPEN:
+            open_motion = motion
+        else:
+            by_id[motion.item_id].closed_motions.append(motion)  # type: ignore[attr-defined]
+    vote: dict[str, Any] | None = None
+    if open_motion is not None:
+        mine = Ballot.objects.filter(motion=open_motion, user=user).values_list("choice", flat=True).first()
+        vote = {
+            **services.motion_data(open_motion),
+            "eligible": len(services.vote_eligible_ids(open_motion)),
+            "cast": open_motion.ballots.count(),
+            "mine": mine,
+        }
+    current = by_id.get(meeting.current_item_id) if meeting.current_item_id else None
+    can_chair = policy.can(user, Action.CHAIR, meeting)
+    can_manage = policy.can(user, Action.MANAGE, meeting)
+    attendance: list[dict[str, Any]] = []
+    quorum: dict[str, object] | None = None
+    if can_manage and meeting.status != MeetingStatus.DRAFT:
+        day = timezone.localdate(meeting.starts_at)
+        marked = dict(Attendance.objects.filter(meeting=meeting).values_list("user_id", "status"))
+        seats = (
+            Membership.objects.current(on=day)
+            .filter(board_id=meeting.board_id)
+            .select_related("user")
+            .order_by("user__last_name", "user__first_name", "user__username")
+        )
+        attendance = [
+            {
+                "id": seat.user_id,
+                "name": seat.user.get_full_name() or seat.user.get_username(),
+                "role": seat.get_role_display(),
+                "status": marked.get(seat.user_id, ""),
+            }
+            for seat in seats
+        ]
+        quorum = services.quorum_state(meeting=meeting, item=current)
+    return {
+        "current_item": current,
+        "current_hidden": meeting.current_item_id is not None and current is None,
+        "open_motion": open_motion,
+        "can_chair": can_chair,
+        "may_participate": policy.can(user, Action.PARTICIPATE, meeting),
+        "attendance": attendance,
+        "attendance_choices": ATTENDANCE_BUTTONS,
+        "quorum": quorum,
+        "live_config": {
+            "meeting": meeting.pk,
+            "seq": meeting.last_seq,
+            "user": user.pk,
+            "status": meeting.status,
+            "currentItem": meeting.current_item_id,
+            "socket": f"/ws/meetings/{meeting.pk}/",
+            "canChair": can_chair,
+            "canManage": can_manage,
+            "mayVote": user.pk in services.voting_member_ids(meeting),
+            "vote": vote,
+            "quorum": quorum,
+        },
+    }
+
+
+# The secretary's attendance buttons, in the order they are used on the night.
+ATTENDANCE_BUTTONS = [
+    (AttendanceStatus.PRESENT, "Present"),
+    (AttendanceStatus.APOLOGIES, "Apologies"),
+    (AttendanceStatus.ABSENT, "Absent"),
+    (AttendanceStatus.LATE, "Late"),
+    (AttendanceStatus.LEFT_EARLY, "Left"),
+]
+
+
 @login_required
 def meeting_detail(request: HttpRequest, pk: int) -> HttpResponse:
     meeting = policy.get_or_404(request.user, Action.VIEW, Meeting.objects.select_related("board"), pk=pk)
     items = selectors.agenda_for(request.user, meeting)
     total_minutes = sum(item.duration_minutes for item in items)
+    assert isinstance(request.user, User)  # login_required
+    notices.mark_read(user=request.user, meeting=meeting)
     return render(
         request,
         "meetings/meeting.html",
@@ -59,5 +184,6 @@ def meeting_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "items": items,
             "total_minutes": total_minutes,
             "can_manage": policy.can(request.user, Action.MANAGE, meeting),
+            **_live_page_context(request.user, meeting, items),
         },
     )

@@ -84,6 +84,9 @@ class Site:
     url: str
     world: BoardWorld
     browser: Browser
+    # The plain live server speaks HTTP only: pages served by it keep the meeting socket off, so
+    # no reconnect loop runs against a server that can never upgrade (that loop hung teardown).
+    websockets: bool = True
 
     def at(self, path: str) -> str:
         return f"{self.url}{path}"
@@ -100,6 +103,8 @@ class Site:
             **options,
         )
         context.set_default_timeout(10_000)
+        if not self.websockets:
+            context.add_init_script("Object.defineProperty(window, 'WebSocket', {value: undefined});")
         return context
 
     def sign_in(self, page: Page, username: str, password: str = PASSWORD, *, tap: bool = True) -> None:
@@ -221,7 +226,7 @@ def site(transactional_db: None, live_server: Any, browser: Browser) -> Site:
     enrich(world)
     for name in ("meeting", "public_item", "part_b_item"):
         getattr(world, name).refresh_from_db()
-    return Site(url=live_server.url, world=world, browser=browser)
+    return Site(url=live_server.url, world=world, browser=browser, websockets=False)
 
 
 @pytest.fixture
@@ -232,3 +237,65 @@ def ipad(site: Site) -> Iterator[Page]:
         yield context.new_page()
     finally:
         context.close()
+
+
+# --- a real ASGI server, for pages that use the meeting socket --------------------------------
+
+
+def _serve_test_database() -> None:
+    """Runs in the forked server process: point Django at the test database, on fresh connections.
+
+    Function-scoped settings fixtures do not reach this process, so what they change for the
+    test data must be repeated here: the tests' users have fast (MD5) password hashes.
+    """
+    from channels.testing.live import set_database_connection
+    from django.conf import settings
+    from django.db import connections
+
+    set_database_connection()
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    connections.close_all()  # never share the parent's SQLite/PostgreSQL handles across fork
+
+
+@pytest.fixture(scope="module")
+def asgi_server(django_db_setup: None, django_db_blocker: Any) -> Iterator[str]:
+    """Daphne serving ``boardroom.asgi`` (HTTP and websockets) in a forked process, on the test database.
+
+    pytest-django's ``live_server`` is WSGI: it cannot upgrade to a websocket. Channels'
+    ``DaphneProcess`` forks, so the child inherits the test database settings; it is started
+    before Playwright (request it first) so the fork carries no browser state. The in-memory
+    channel layer lives in that process, which is where every socket and command runs.
+    """
+    from functools import partial
+
+    from channels.testing.live import make_application
+    from daphne.testing import DaphneProcess
+    from django.contrib.staticfiles.handlers import ASGIStaticFilesHandler
+
+    with django_db_blocker.unblock():
+        from django.db import connections
+
+        connections.close_all()
+        server = DaphneProcess(
+            "127.0.0.1",
+            partial(make_application, static_wrapper=ASGIStaticFilesHandler),
+            setup=_serve_test_database,
+        )
+        server.start()
+    try:
+        if not server.ready.wait(timeout=30):
+            raise RuntimeError("the ASGI test server did not start")
+        yield f"http://127.0.0.1:{server.port.value}"
+    finally:
+        server.terminate()
+        server.join(timeout=10)
+
+
+@pytest.fixture
+def live_site(transactional_db: None, asgi_server: str, browser: Browser) -> Site:
+    """Like ``site``, served by the ASGI server so pages can open the meeting socket."""
+    world = build_world()
+    enrich(world)
+    for name in ("meeting", "public_item", "part_b_item"):
+        getattr(world, name).refresh_from_db()
+    return Site(url=asgi_server, world=world, browser=browser)

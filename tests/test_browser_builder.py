@@ -104,13 +104,15 @@ def test_secretary_enrols_builds_an_agenda_and_publishes(site: Site) -> None:
     # Papers: a PDF, and a Word document converted to PDF on the server where LibreOffice is.
     import shutil
 
+    from playwright.sync_api import FilePayload
+
     from tests.pdfs import make_pdf
     from tests.test_uploads import minimal_docx
 
     finance = page.locator(".builder-item", has_text="Finance report")
     finance.locator(".paper-add summary").tap()
     finance.locator("input[type=file]").set_input_files(
-        files=[{"name": "accounts.pdf", "mimeType": "application/pdf", "buffer": make_pdf(["Accounts", "p2"])}]
+        files=FilePayload(name="accounts.pdf", mimeType="application/pdf", buffer=make_pdf(["Accounts", "p2"]))
     )
     finance.get_by_placeholder("Title (optional)").fill("Management accounts")
     _go(page, finance.get_by_role("button", name="Add paper"))
@@ -119,13 +121,9 @@ def test_secretary_enrols_builds_an_agenda_and_publishes(site: Site) -> None:
     if shutil.which("soffice"):
         finance.locator(".paper-add summary").tap()
         finance.locator(".paper-add input[type=file]").set_input_files(
-            files=[
-                {
-                    "name": "budget.docx",
-                    "mimeType": "application/octet-stream",
-                    "buffer": minimal_docx("Budget for next year"),
-                }
-            ]
+            files=FilePayload(
+                name="budget.docx", mimeType="application/octet-stream", buffer=minimal_docx("Budget for next year")
+            )
         )
         _go(page, finance.get_by_role("button", name="Add paper"))
         finance = page.locator(".builder-item", has_text="Finance report")

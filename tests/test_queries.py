@@ -129,9 +129,9 @@ def test_home_page_queries_do_not_grow_with_boards_and_meetings(people: dict[str
         meeting_with(people, board_for(people, f"board-{n}"), items=1, papers=0, days=7 + n)
     five_count, five_page = queries_for(client, "/")
 
-    assert one_page.count("Meeting of 1 items") == 2  # next-meeting card and the list
+    assert one_page.count("Meeting of 1 items") == 3  # the "what's new" notice, the next-meeting card, the list
     assert all(f"Board board-{n}" in five_page for n in range(5))
-    assert five_page.count("Meeting of 1 items") == 6
+    assert five_page.count("Meeting of 1 items") == 11  # five notices, the next-meeting card, five in the list
     assert five_count == one_count, f"{one_count} queries for 1 board, {five_count} for 5 boards"
     assert one_count <= HOME_PAGE_MAX_QUERIES
 

@@ -1,0 +1,119 @@
+"""Publishing tells every member who may see the meeting; emails are batched and carry no content."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.core import mail
+from django.test import Client
+from django.utils import timezone
+
+from meetings import notices, services
+from meetings.models import Notice
+from tests.auth import sign_in
+from tests.conftest import BoardWorld
+
+
+def test_publishing_emails_and_notifies_everyone_who_may_see_it(
+    world: BoardWorld, django_capture_on_commit_callbacks: Any
+) -> None:
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        services.meeting_publish(actor=world.secretary, meeting=world.draft)
+    told = set(Notice.objects.filter(meeting=world.draft).values_list("user__username", flat=True))
+    assert told == {"chair", "member", "recused", "observer"}  # not the secretary who published, nor outsiders
+    recipients = {m.to[0] for m in mail.outbox}
+    assert recipients == {f"{name}@example.org" for name in told}
+    body = mail.outbox[0].body
+    assert world.draft.title in mail.outbox[0].subject and f"/meetings/{world.draft.pk}/" in body
+
+
+def test_a_second_change_within_two_hours_waits_for_the_next_batch(
+    world: BoardWorld, django_capture_on_commit_callbacks: Any
+) -> None:
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        services.meeting_publish(actor=world.secretary, meeting=world.draft)
+    first = len(mail.outbox)
+    with django_capture_on_commit_callbacks(execute=True):
+        notices.notify(
+            meeting=world.draft, kind=Notice.Kind.PAPERS_CHANGED, text="Papers were updated.", users=[world.member]
+        )
+    assert len(mail.outbox) == first  # in-app only for now
+    assert Notice.objects.filter(user=world.member, meeting=world.draft, emailed_at__isnull=True).count() == 1
+    sent, due = notices.send_due_emails(world.draft, now=timezone.now() + dt.timedelta(hours=2, minutes=1))
+    assert sent == 1 and due is None
+    assert (
+        "Papers have been added or updated." in mail.outbox[-1].body
+        and "Papers were updated." not in mail.outbox[-1].body
+    )
+
+
+def test_people_who_lost_access_are_not_emailed(world: BoardWorld, django_capture_on_commit_callbacks: Any) -> None:
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        notices.notify(meeting=world.meeting, kind=Notice.Kind.PAPERS_CHANGED, text="x", users=[world.outsider])
+    assert "outsider@example.org" not in {m.to[0] for m in mail.outbox}
+
+
+def test_notices_show_on_home_and_clear_when_the_meeting_is_opened(world: BoardWorld) -> None:
+    services.meeting_publish(actor=world.secretary, meeting=world.draft)
+    client = sign_in(Client(), world.member)
+    assert "are ready to read" in client.get("/").content.decode()
+    client.get(f"/meetings/{world.draft.pk}/")
+    assert all(n.meeting_id != world.draft.pk for n in notices.unread_for(world.member))
+
+
+def test_a_meeting_downloads_as_ics_for_those_who_may_see_it(world: BoardWorld) -> None:
+    response = sign_in(Client(), world.member).get(f"/meetings/{world.meeting.pk}/calendar.ics")
+    body = response.content.decode()
+    assert response["Content-Type"].startswith("text/calendar") and "BEGIN:VEVENT" in body
+    assert world.meeting.title in body and "Pay review" not in body
+    assert sign_in(Client(), world.outsider).get(f"/meetings/{world.meeting.pk}/calendar.ics").status_code == 404
+
+
+def test_the_private_feed_lists_only_what_its_owner_may_see(world: BoardWorld) -> None:
+    from meetings.calendar import feed_token
+
+    token = feed_token(world.observer)
+    body = Client().get(f"/calendar/{token}.ics").content.decode()
+    assert world.meeting.title in body and world.draft.title not in body and "Hillside" not in body
+    assert Client().get("/calendar/not-a-token.ics").status_code == 404
+    renewed = feed_token(world.observer, renew=True)
+    assert Client().get(f"/calendar/{token}.ics").status_code == 404
+    assert Client().get(f"/calendar/{renewed}.ics").status_code == 200
+    membership = world.observer.memberships.get(board=world.board)
+    services.membership_end(actor=world.secretary, membership=membership)
+    assert world.meeting.title not in Client().get(f"/calendar/{renewed}.ics").content.decode()
+
+
+def test_a_new_version_tells_exactly_those_who_may_see_the_paper(world: BoardWorld) -> None:
+    from documents import services as document_services
+    from meetings.models import MeetingEvent
+    from tests.pdfs import make_pdf
+
+    document_services.paper_version_add(
+        actor=world.secretary,
+        paper=world.part_b_paper,
+        data=make_pdf(["Pay review", "new page"]),
+        note="Benchmark added",
+    )
+    told = set(Notice.objects.filter(kind="papers_changed").values_list("user__username", flat=True))
+    assert told == {"chair", "member", "recused"}  # not the observer (Part B), not the uploader
+    text = Notice.objects.filter(kind="papers_changed").first().text  # type: ignore[union-attr]
+    assert "version 2" in text and "Benchmark added" in text
+    event = MeetingEvent.objects.get(type="paper.updated")
+    assert event.item_id == world.part_b_item.pk and event.data["page_diff"]["added"] == [2]
+
+
+def test_the_secretary_sees_who_opened_which_paper(world: BoardWorld) -> None:
+    from documents.models import PaperRead
+
+    member = sign_in(Client(), world.member)
+    member.get(f"/papers/{world.public_paper.pk}/pdf")
+    member.get(f"/papers/{world.public_paper.pk}/pdf")
+    read = PaperRead.objects.get(paper=world.public_paper, user=world.member)
+    assert read.opens == 2 and read.last_version == 1
+    page = sign_in(Client(), world.secretary).get(f"/meetings/{world.meeting.pk}/agenda/").content.decode()
+    assert "Opened by 1" in page
