@@ -28,7 +28,7 @@ help:
 	@echo "make run            install what is missing, migrate, load the demo data, serve on http://$(HOST):$(PORT)/"
 	@echo "make test           the whole test suite, embedded (SQLite, in-memory channel layer, files on disk)"
 	@echo "make test-services  the same suite on PostgreSQL, Redis and an S3 API (moto's S3 server)"
-	@echo "make lint           ruff check, ruff format --check, mypy"
+	@echo "make lint           ruff check, ruff format --check, mypy, bandit, pip-audit"
 	@echo "make bench          run every bench/*.py and print its figures"
 	@echo "make clean          remove the venv, node_modules and caches (keeps var/, your local data)"
 
@@ -67,6 +67,8 @@ lint: $(PY_STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy .
+	$(VENV)/bin/bandit -q -c pyproject.toml -r boardroom meetings documents
+	VENV=$(VENV) bash scripts/audit-deps.sh
 
 bench: setup
 	@status=0; found=0; \

@@ -37,8 +37,10 @@ from typing import Any
 
 # --- messages the secretary sees -------------------------------------------------------------
 
-PASSWORD = "This PDF is password-protected: remove the password and upload again."
-OFFICE_PASSWORD = "This document is password-protected: remove the password and upload again."
+# A message, not a password (bandit B105).
+PASSWORD = "This PDF is password-protected: remove the password and upload again."  # nosec B105
+# A message, not a password (bandit B105).
+OFFICE_PASSWORD = "This document is password-protected: remove the password and upload again."  # nosec B105
 NEEDS_LIBREOFFICE = "Word/PowerPoint/Excel files need LibreOffice on the server; upload a PDF instead."
 MACROS = (
     "This document contains macros, which are not accepted: save it without macros "
@@ -151,7 +153,8 @@ def run_with_timeout(
     cmd: Sequence[str], *, timeout: float, cwd: Path, env: dict[str, str] | None = None
 ) -> subprocess.CompletedProcess[bytes]:
     """Run ``cmd`` in its own process group; on timeout kill the whole group and raise."""
-    with subprocess.Popen(  # noqa: S603 - fixed argument lists, never a shell
+    # Fixed argument lists, never a shell (bandit B603).
+    with subprocess.Popen(  # noqa: S603  # nosec B603
         list(cmd),
         cwd=cwd,
         env=env,

@@ -24,7 +24,8 @@ from documents.models import Paper
 from . import services
 from .models import AgendaItem, Board, Meeting, MeetingStatus, Membership, Purpose, Role
 
-PASSWORD = "boardroom-demo"
+# The documented demo password (bandit B105).
+PASSWORD = "boardroom-demo"  # nosec B105
 ORGANISATION = "Riverside Community Trust"
 EMAIL_DOMAIN = "riverside-trust.example"
 URL = "http://127.0.0.1:8000/"
