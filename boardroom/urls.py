@@ -30,6 +30,7 @@ urlpatterns = [
     path("meetings/<int:pk>/calendar.ics", login_required(calendar.meeting_ics), name="meeting_ics"),
     path("calendar/<str:token>.ics", calendar.feed, name="calendar_feed"),
     path("papers/<int:pk>/pdf", document_views.paper_download, name="paper_download"),
+    path("papers/<int:pk>/versions/<int:number>/pdf", document_views.paper_version_download, name="paper_version"),
     path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("accounts/verify/", account_views.verify, name="two_factor_verify"),

@@ -47,7 +47,10 @@ def agenda_for(user: AnyUser, meeting: Meeting) -> list[AgendaItem]:
     papers = (
         policy.visible(user, Paper.objects.filter(item__meeting=meeting))
         .select_related("current_version")
-        .only("pk", "title", "position", "item_id", "current_version__number", "current_version__page_count")
+        .only(
+            "pk", "title", "position", "item_id", "current_version__number", "current_version__page_count",
+            "current_version__note", "current_version__page_diff",
+        )
         .order_by("position", "pk")
     )
     items = (

@@ -133,3 +133,23 @@ def test_the_secretary_uploads_a_paper_and_sees_its_status(
     assert secretary.post(url, {}).status_code == 302  # no file: a message, not an error
     member = sign_in(Client(), world.member)
     assert member.post(url, {"file": SimpleUploadedFile("x.pdf", make_pdf(["x"]))}).status_code == 403
+
+
+def test_earlier_versions_stay_with_the_secretary_and_members_see_what_changed(
+    world: BoardWorld, secretary: Client
+) -> None:
+    from documents import services as document_services
+    from tests.pdfs import make_pdf
+
+    document_services.paper_version_add(
+        actor=world.secretary,
+        paper=world.public_paper,
+        data=make_pdf(["Accounts", "p2 revised"]),
+        note="Corrected the cash figure",
+    )
+    assert secretary.get(f"/papers/{world.public_paper.pk}/versions/1/pdf").status_code == 200
+    assert "v1" in secretary.get(f"/meetings/{world.meeting.pk}/agenda/").content.decode()
+    member = sign_in(Client(), world.member)
+    assert member.get(f"/papers/{world.public_paper.pk}/versions/1/pdf").status_code == 403
+    page = member.get(f"/meetings/{world.meeting.pk}/").content.decode()
+    assert "Corrected the cash figure" in page and "changed pages 2" in page
