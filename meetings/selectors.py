@@ -48,8 +48,14 @@ def agenda_for(user: AnyUser, meeting: Meeting) -> list[AgendaItem]:
         policy.visible(user, Paper.objects.filter(item__meeting=meeting))
         .select_related("current_version")
         .only(
-            "pk", "title", "position", "item_id", "current_version__number", "current_version__page_count",
-            "current_version__note", "current_version__page_diff",
+            "pk",
+            "title",
+            "position",
+            "item_id",
+            "current_version__number",
+            "current_version__page_count",
+            "current_version__note",
+            "current_version__page_diff",
         )
         .order_by("position", "pk")
     )
