@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.template import loader
 
 
 def healthz(request: HttpRequest) -> HttpResponse:
@@ -33,5 +34,14 @@ def bad_request(request: HttpRequest, exception: Exception | None = None) -> Htt
 
 
 def server_error(request: HttpRequest) -> HttpResponse:
-    # No template context processors here: the failure may be in them.
-    return _error(request, 500, "Something went wrong", "The error was logged. Please try again in a moment.")
+    # Rendered without the request: the failure may be in the session, the database or a
+    # context processor, and the error page must not fail the same way.
+    body = loader.render_to_string(
+        "error.html",
+        {
+            "title": "Something went wrong",
+            "message": "The error was logged. Please try again in a moment.",
+            "status": 500,
+        },
+    )
+    return HttpResponse(body, status=500)

@@ -248,11 +248,11 @@ def _serve_test_database() -> None:
     Function-scoped settings fixtures do not reach this process, so what they change for the
     test data must be repeated here: the tests' users have fast (MD5) password hashes.
     """
-    from channels.testing.live import set_database_connection
     from django.conf import settings
     from django.db import connections
 
-    set_database_connection()
+    # The fork already carries the test database's settings (pytest-django switched them before
+    # the server started); channels' set_database_connection() would add a second "test_".
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     connections.close_all()  # never share the parent's SQLite/PostgreSQL handles across fork
 

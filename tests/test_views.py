@@ -84,3 +84,14 @@ def test_paper_download_headers(member_client: Client, world: BoardWorld) -> Non
 def test_healthz_is_trivial(client: Client, db: None) -> None:
     response = client.get("/healthz")
     assert response.status_code == 200 and response.content == b"ok"
+
+
+def test_the_500_page_renders_even_when_the_session_store_fails(world: BoardWorld) -> None:
+    from django.test import RequestFactory
+
+    from boardroom.views import server_error
+
+    request = RequestFactory().get("/")
+    request.session = None  # type: ignore[assignment]
+    response = server_error(request)
+    assert response.status_code == 500 and b"Something went wrong" in response.content
