@@ -22,7 +22,7 @@ from documents import services as document_services
 from documents.models import Paper
 
 from . import services
-from .models import AgendaItem, Board, Meeting, MeetingStatus, Membership, Purpose, Role
+from .models import AgendaItem, Board, Meeting, MeetingStatus, Membership, Notice, Purpose, Role
 
 # The documented demo password (bandit B105).
 PASSWORD = "boardroom-demo"  # nosec B105
@@ -752,6 +752,9 @@ def seed(*, papers: str = "all", log: Callable[[str], None] = lambda line: None)
     for plan in MEETINGS:
         meeting = _meeting(plan, boards[plan.board], people, report, paper_limit=2 if papers == "few" else None)
         log(f"  {boards[plan.board].name}: {meeting.title} ({meeting.get_status_display().lower()})")
+    # The past meetings happened before anyone signs in: their notices were long since read.
+    now = timezone.now()
+    Notice.objects.filter(meeting__starts_at__lt=now, read_at__isnull=True).update(read_at=now, emailed_at=now)
     report.rows = _logins(people)
     return report
 
