@@ -129,6 +129,11 @@ def test_secretary_enrols_builds_an_agenda_and_publishes(site: Site) -> None:
         finance = page.locator(".builder-item", has_text="Finance report")
         assert "budget" in finance.inner_text() and finance.inner_text().count("Ready") == 2
 
+    # Four more items make a full twelve-item agenda.
+    for title in ("Chief executive's report", "Safeguarding annual report", "Risk register", "Fundraising plan"):
+        page.get_by_label("Title", exact=True).fill(title)
+        _go(page, page.get_by_role("button", name="Add item"))
+    assert page.locator(".builder-item-title").count() == 12
     site.screenshot(page, "builder-820x1180")
 
     _go(page, page.get_by_role("link", name="Preview and publish…"))
@@ -138,11 +143,18 @@ def test_secretary_enrols_builds_an_agenda_and_publishes(site: Site) -> None:
     assert "Published" in page.locator("main").inner_text()
     context.close()
 
+    # Every member who may see the meeting was emailed (the test server shares this outbox).
+    from django.core import mail
+
+    told = {message.to[0] for message in mail.outbox if "June board meeting" in message.subject}
+    assert {"member@example.org", "observer@example.org", "chair@example.org"} <= told
+
     member = site.context(IPAD_PRO).new_page()
     site.sign_in(member, "member")
     _go(member, member.get_by_role("link", name=re.compile("June board meeting")).first)
     items = member.locator(".item-title").all_inner_texts()
-    assert any("Property acquisition" in t for t in items) and any("Finance report" in t for t in items)
+    assert len(items) == 12 and "Property acquisition" in items[0] and "Fundraising plan" in items[-1]
+    assert member.get_by_role("link", name="Management accounts").is_visible()
     member.context.close()
 
     observer = site.context().new_page()
