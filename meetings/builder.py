@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.models import User
@@ -15,6 +16,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import Prefetch
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import render
+from django.template.defaultfilters import filesizeformat
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -280,6 +282,13 @@ def publish(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "meetings/publish.html", {"meeting": meeting, "items": items, "preview": preview})
 
 
+def _missing_file_message(request: HttpRequest, otherwise: str) -> str:
+    if getattr(request, "upload_refused", None) == "too_large":
+        limit = filesizeformat(settings.BOARDROOM_MAX_UPLOAD_BYTES)
+        return f"That file is larger than the {limit} limit for a paper. Compress it or split it, and upload again."
+    return otherwise
+
+
 def _paper(meeting: Meeting, paper_pk: int) -> Paper:
     from django.http import Http404
 
@@ -297,7 +306,7 @@ def paper_add(request: HttpRequest, pk: int, item_pk: int) -> HttpResponse:
     item = _item(meeting, item_pk)
     uploaded = request.FILES.get("file")
     if uploaded is None:
-        messages.error(request, "Choose a file to upload.")
+        messages.error(request, _missing_file_message(request, "Choose a file to upload."))
         return HttpResponseRedirect(_builder_url(meeting, f"item-{item.pk}"))
     shown_name = (uploaded.name or "the file")[:80]
     title = request.POST.get("title", "").strip() or shown_name.rsplit(".", 1)[0]
@@ -322,7 +331,7 @@ def paper_replace(request: HttpRequest, pk: int, paper_pk: int) -> HttpResponse:
     paper = _paper(meeting, paper_pk)
     uploaded = request.FILES.get("file")
     if uploaded is None:
-        messages.error(request, "Choose the new version's file.")
+        messages.error(request, _missing_file_message(request, "Choose the new version's file."))
         return HttpResponseRedirect(_builder_url(meeting, f"item-{paper.item_id}"))
     try:
         version = document_services.paper_upload(

@@ -153,3 +153,20 @@ def test_earlier_versions_stay_with_the_secretary_and_members_see_what_changed(
     assert member.get(f"/papers/{world.public_paper.pk}/versions/1/pdf").status_code == 403
     page = member.get(f"/meetings/{world.meeting.pk}/").content.decode()
     assert "Corrected the cash figure" in page and "changed pages 2" in page
+
+
+def test_an_oversized_upload_is_cut_off_while_it_streams(world: BoardWorld, secretary: Client, settings: Any) -> None:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from documents.models import Paper
+
+    settings.BOARDROOM_MAX_UPLOAD_BYTES = 200 * 1024
+    url = f"/meetings/{world.meeting.pk}/agenda/items/{world.public_item.pk}/papers/"
+    big = SimpleUploadedFile("big.pdf", b"%PDF-1.7\n" + b"0" * (400 * 1024), "application/pdf")
+    response = secretary.post(url, {"file": big, "title": "Too big"})
+    assert response.status_code == 302
+    assert (
+        "larger than the 0 MB limit" in secretary.get(response["Location"]).content.decode()
+        or "limit for a paper" in secretary.get(response["Location"]).content.decode()
+    )
+    assert not Paper.objects.filter(title="Too big").exists()

@@ -141,6 +141,8 @@ if env_bool("BOARDROOM_HTTPS"):
 # Upload limits are enforced by Django before a body is buffered in memory.
 DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("BOARDROOM_MAX_FORM_BYTES", 2 * 1024 * 1024)
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
+# Uploads stream to a temporary file and stop the moment they pass the paper size limit.
+FILE_UPLOAD_HANDLERS = ["boardroom.uploads.LimitedUploadHandler"]
 BOARDROOM_MAX_UPLOAD_BYTES = env_int("BOARDROOM_MAX_UPLOAD_BYTES", 100 * 1024 * 1024)
 BOARDROOM_MAX_UPLOAD_PAGES = env_int("BOARDROOM_MAX_UPLOAD_PAGES", 2000)
 
