@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import difflib
 import hashlib
 import io
 import logging
+import re
 import uuid
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any, Protocol
@@ -506,8 +508,94 @@ def comment_create(
     except IntegrityError:
         # The same frame arrived twice at once and the other copy won: acknowledge that one.
         return Comment.objects.select_related("author").get(author=actor, client_id=client_id)
+    mentioned = _mentioned(item, body, actor)
     events.event_record(
-        meeting=item.meeting, type="comment.created", data=comment_data(comment), actor=actor, item=item
+        meeting=item.meeting,
+        type="comment.created",
+        data={**comment_data(comment), "mentions": [user.pk for user in mentioned]},
+        actor=actor,
+        item=item,
+    )
+    if mentioned:
+        from meetings import notices
+
+        who = actor.get_full_name() or actor.get_username()
+        notices.notify(
+            meeting=item.meeting,
+            kind="mentioned",
+            users=mentioned,
+            text=f"{who} mentioned you in a comment on item {item.number}: {item.title}.",
+        )
+    return comment
+
+
+MENTION = re.compile(r"(?<![\w@])@([\w.+-]+)")
+COMMENT_EDIT_WINDOW = dt.timedelta(minutes=10)
+
+
+def _mentioned(item: AgendaItem, body: str, actor: User) -> list[User]:
+    """The people named as @username who may see the item (others are plain text)."""
+    names = {name.rstrip(".").lower() for name in MENTION.findall(body)}
+    if not names:
+        return []
+    return [u for u in policy.audience(item) if u.get_username().lower() in names and u.pk != actor.pk]
+
+
+def _own_recent_comment(actor: User, comment: Comment) -> None:
+    if comment.author_id != actor.pk:
+        raise PermissionDenied("Only the author can change a comment.")
+    if comment.deleted_at is not None:
+        raise ValidationError("That comment was deleted.")
+    if timezone.now() - comment.created_at > COMMENT_EDIT_WINDOW:
+        raise ValidationError("Comments can be changed for ten minutes after posting.")
+    policy.forget(actor)
+    if not policy.can(actor, Action.PARTICIPATE, comment.item):
+        raise PermissionDenied("You may no longer comment on this item.")
+
+
+@transaction.atomic
+def comment_edit(*, actor: User, comment: Comment, body: str, client_id: uuid.UUID | None = None) -> Comment:
+    """The author corrects their comment within ten minutes; everyone who saw it sees the change."""
+    comment = Comment.objects.select_for_update().select_related("item__meeting", "author").get(pk=comment.pk)
+    if events.event_for_client_id(actor, client_id) is not None:
+        return comment
+    _own_recent_comment(actor, comment)
+    body = body.strip()
+    if not body:
+        raise ValidationError("A comment needs some text (or delete it).")
+    if len(body) > COMMENT_MAX_CHARS:
+        raise ValidationError(f"Comments are limited to {COMMENT_MAX_CHARS} characters.")
+    comment.body = body
+    comment.edited_at = timezone.now()
+    comment.save(update_fields=["body", "edited_at"])
+    events.event_record(
+        meeting=comment.item.meeting,
+        type="comment.edited",
+        data=comment_data(comment),
+        actor=actor,
+        item=comment.item,
+        client_id=client_id,
+    )
+    return comment
+
+
+@transaction.atomic
+def comment_delete(*, actor: User, comment: Comment, client_id: uuid.UUID | None = None) -> Comment:
+    """The author withdraws their comment within ten minutes; its text is gone for everyone."""
+    comment = Comment.objects.select_for_update().select_related("item__meeting", "author").get(pk=comment.pk)
+    if events.event_for_client_id(actor, client_id) is not None:
+        return comment
+    _own_recent_comment(actor, comment)
+    comment.deleted_at = timezone.now()
+    comment.body = ""
+    comment.save(update_fields=["deleted_at", "body"])
+    events.event_record(
+        meeting=comment.item.meeting,
+        type="comment.deleted",
+        data=comment_data(comment),
+        actor=actor,
+        item=comment.item,
+        client_id=client_id,
     )
     return comment
 

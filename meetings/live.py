@@ -11,7 +11,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 
 from boardroom import policy
 from boardroom.policy import Action
-from documents.models import Paper
+from documents.models import Comment, Paper
 
 from . import events, frames
 from .models import AgendaItem, Audience, Meeting, MeetingEvent, MeetingStatus, Membership, Motion
@@ -282,12 +282,50 @@ def comment_from_frame(
     )
 
 
+def _own_comment(user: User, meeting_id: int, frame: dict[str, object]) -> Comment:
+    comment_id = frames.required_int(frame, "comment")
+    items = policy.visible(user, AgendaItem.objects.filter(meeting_id=meeting_id))
+    comment = Comment.objects.filter(pk=comment_id, item__in=items).first()
+    if comment is None:
+        raise PermissionDenied("No such comment.")
+    return comment
+
+
+def comment_edit_from_frame(
+    user: User, meeting_id: int, frame: dict[str, object], client_id: uuid.UUID
+) -> dict[str, object]:
+    from documents import services as document_services
+
+    policy.forget(user)
+    body = frame.get("body")
+    if not isinstance(body, str):
+        raise ValidationError('"body" must be text.')
+    comment = document_services.comment_edit(
+        actor=user, comment=_own_comment(user, meeting_id, frame), body=body, client_id=client_id
+    )
+    return document_services.comment_data(comment)
+
+
+def comment_delete_from_frame(
+    user: User, meeting_id: int, frame: dict[str, object], client_id: uuid.UUID
+) -> dict[str, object]:
+    from documents import services as document_services
+
+    policy.forget(user)
+    comment = document_services.comment_delete(
+        actor=user, comment=_own_comment(user, meeting_id, frame), client_id=client_id
+    )
+    return document_services.comment_data(comment)
+
+
 Command = Callable[[User, int, dict[str, object], uuid.UUID], dict[str, object]]
 
 # Client frames that change something, by type (docs/live-protocol.md). Each runs in a
 # worker thread, re-checks the policy from the database, and calls one service.
 COMMANDS: dict[str, Command] = {
     "comment.create": comment_from_frame,
+    "comment.edit": comment_edit_from_frame,
+    "comment.delete": comment_delete_from_frame,
     "meeting.start": start_from_frame,
     "meeting.close": close_from_frame,
     "item.current": current_item_from_frame,

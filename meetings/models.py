@@ -362,6 +362,7 @@ class Notice(models.Model):
         PUBLISHED = "published", "Meeting published"
         PAPERS_CHANGED = "papers_changed", "Papers changed"
         AGENDA_CHANGED = "agenda_changed", "Agenda changed"
+        MENTIONED = "mentioned", "Mentioned in a comment"
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notices")
     meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="notices")

@@ -28,11 +28,12 @@ from .models import Meeting, Notice
 log = logging.getLogger(__name__)
 
 EMAIL_GAP = dt.timedelta(hours=2)
-EMAIL_ORDER = (Notice.Kind.PUBLISHED, Notice.Kind.AGENDA_CHANGED, Notice.Kind.PAPERS_CHANGED)
+EMAIL_ORDER = (Notice.Kind.PUBLISHED, Notice.Kind.AGENDA_CHANGED, Notice.Kind.PAPERS_CHANGED, Notice.Kind.MENTIONED)
 EMAIL_LINES = {
     Notice.Kind.PUBLISHED: "The agenda and papers are ready to read.",
     Notice.Kind.AGENDA_CHANGED: "The agenda has changed.",
     Notice.Kind.PAPERS_CHANGED: "Papers have been added or updated.",
+    Notice.Kind.MENTIONED: "Someone mentioned you in a comment.",
 }
 
 

@@ -194,3 +194,55 @@ async def test_an_item_added_after_publishing_reaches_members_live(live_world: B
     assert comment["event"] == "comment.created" and comment["data"]["item"] == item_id
     for socket in (member, chair):
         await socket.disconnect()
+
+
+async def test_authors_edit_and_delete_their_comments_within_ten_minutes(live_world: BoardWorld) -> None:
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from documents.models import Comment
+
+    member, _ = await _connect(live_world.member, live_world.meeting.pk)
+    chair, _ = await _connect(live_world.chair, live_world.meeting.pk)
+    await member.send_json_to(_comment_frame(live_world.public_item.pk, "Teh figures look right"))
+    comment_id = (await _frame(member))["object"]["id"]
+    await _frame(chair)
+    await chair.send_json_to({"type": "comment.edit", "id": _uid(), "comment": comment_id, "body": "Mine now"})
+    assert (await _frame(chair))["code"] == "forbidden"
+    await member.send_json_to(
+        {"type": "comment.edit", "id": _uid(), "comment": comment_id, "body": "The figures look right"}
+    )
+    edited = await _frame(chair)
+    assert edited["event"] == "comment.edited" and edited["data"]["body"] == "The figures look right"
+    assert edited["data"]["edited_at"]
+    await member.send_json_to({"type": "comment.delete", "id": _uid(), "comment": comment_id})
+    deleted = await _frame(chair)
+    assert deleted["event"] == "comment.deleted" and deleted["data"]["deleted"] and deleted["data"]["body"] == ""
+
+    def age() -> None:
+        Comment.objects.filter(pk=comment_id).update(
+            deleted_at=None, created_at=timezone.now() - dt.timedelta(minutes=11)
+        )
+
+    await database_sync_to_async(age)()
+    await member.send_json_to({"type": "comment.edit", "id": _uid(), "comment": comment_id, "body": "Too late"})
+    late = await _frame(member, skip=("state", "presence", "event", "ack"))
+    assert late["code"] == "invalid" and "ten minutes" in late["message"]
+    for socket in (member, chair):
+        await socket.disconnect()
+
+
+def test_mentions_notify_only_people_who_may_see_the_item(world: BoardWorld) -> None:
+    from documents import services as document_services
+    from meetings.models import MeetingEvent, Notice
+
+    document_services.comment_create(
+        actor=world.member,
+        item=world.part_b_item,
+        client_id=uuid.uuid4(),
+        body="@chair can you confirm? cc @observer @nobody",
+    )
+    event = MeetingEvent.objects.filter(type="comment.created").latest("seq")
+    assert event.data["mentions"] == [world.chair.pk]  # the observer may not see Part B
+    assert list(Notice.objects.filter(kind="mentioned").values_list("user__username", flat=True)) == ["chair"]
