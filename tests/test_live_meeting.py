@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 import pytest
 from channels.db import database_sync_to_async
@@ -246,3 +247,27 @@ def test_mentions_notify_only_people_who_may_see_the_item(world: BoardWorld) -> 
     event = MeetingEvent.objects.filter(type="comment.created").latest("seq")
     assert event.data["mentions"] == [world.chair.pk]  # the observer may not see Part B
     assert list(Notice.objects.filter(kind="mentioned").values_list("user__username", flat=True)) == ["chair"]
+
+
+def test_writes_commit_when_the_channel_layer_is_down(
+    world: BoardWorld, monkeypatch: pytest.MonkeyPatch, django_capture_on_commit_callbacks: Any
+) -> None:
+    """Redis gone: the comment and its event are stored; sockets catch up from the log later."""
+    from channels.layers import get_channel_layer
+
+    from documents import services as document_services
+    from documents.models import Comment
+    from meetings.models import MeetingEvent
+
+    layer = get_channel_layer()
+
+    async def unreachable(*args: Any, **kwargs: Any) -> None:
+        raise ConnectionError("Redis is down")
+
+    monkeypatch.setattr(layer, "group_send", unreachable)
+    with django_capture_on_commit_callbacks(execute=True):
+        comment = document_services.comment_create(
+            actor=world.member, item=world.public_item, body="Still here", client_id=uuid.uuid4()
+        )
+    assert Comment.objects.filter(pk=comment.pk).exists()
+    assert MeetingEvent.objects.filter(type="comment.created", data__id=comment.pk).exists()
