@@ -541,7 +541,16 @@ def _mentioned(item: AgendaItem, body: str, actor: User) -> list[User]:
     return [u for u in policy.audience(item) if u.get_username().lower() in names and u.pk != actor.pk]
 
 
-def _own_recent_comment(actor: User, comment: Comment) -> None:
+def _change_own_comment(
+    actor: User, comment: Comment, client_id: uuid.UUID | None, event: str, **changes: Any
+) -> Comment:
+    """Apply the author's change to a comment of the last ten minutes and log ``event``.
+
+    Idempotent on ``client_id``: a retried frame finds its event and changes nothing.
+    """
+    comment = Comment.objects.select_for_update().select_related("item__meeting", "author").get(pk=comment.pk)
+    if events.event_for_client_id(actor, client_id) is not None:
+        return comment
     if comment.author_id != actor.pk:
         raise PermissionDenied("Only the author can change a comment.")
     if comment.deleted_at is not None:
@@ -551,53 +560,35 @@ def _own_recent_comment(actor: User, comment: Comment) -> None:
     policy.forget(actor)
     if not policy.can(actor, Action.PARTICIPATE, comment.item):
         raise PermissionDenied("You may no longer comment on this item.")
+    for name, value in changes.items():
+        setattr(comment, name, value)
+    comment.save(update_fields=list(changes))
+    events.event_record(
+        meeting=comment.item.meeting,
+        type=event,
+        data=comment_data(comment),
+        actor=actor,
+        item=comment.item,
+        client_id=client_id,
+    )
+    return comment
 
 
 @transaction.atomic
 def comment_edit(*, actor: User, comment: Comment, body: str, client_id: uuid.UUID | None = None) -> Comment:
     """The author corrects their comment within ten minutes; everyone who saw it sees the change."""
-    comment = Comment.objects.select_for_update().select_related("item__meeting", "author").get(pk=comment.pk)
-    if events.event_for_client_id(actor, client_id) is not None:
-        return comment
-    _own_recent_comment(actor, comment)
     body = body.strip()
     if not body:
         raise ValidationError("A comment needs some text (or delete it).")
     if len(body) > COMMENT_MAX_CHARS:
         raise ValidationError(f"Comments are limited to {COMMENT_MAX_CHARS} characters.")
-    comment.body = body
-    comment.edited_at = timezone.now()
-    comment.save(update_fields=["body", "edited_at"])
-    events.event_record(
-        meeting=comment.item.meeting,
-        type="comment.edited",
-        data=comment_data(comment),
-        actor=actor,
-        item=comment.item,
-        client_id=client_id,
-    )
-    return comment
+    return _change_own_comment(actor, comment, client_id, "comment.edited", body=body, edited_at=timezone.now())
 
 
 @transaction.atomic
 def comment_delete(*, actor: User, comment: Comment, client_id: uuid.UUID | None = None) -> Comment:
     """The author withdraws their comment within ten minutes; its text is gone for everyone."""
-    comment = Comment.objects.select_for_update().select_related("item__meeting", "author").get(pk=comment.pk)
-    if events.event_for_client_id(actor, client_id) is not None:
-        return comment
-    _own_recent_comment(actor, comment)
-    comment.deleted_at = timezone.now()
-    comment.body = ""
-    comment.save(update_fields=["deleted_at", "body"])
-    events.event_record(
-        meeting=comment.item.meeting,
-        type="comment.deleted",
-        data=comment_data(comment),
-        actor=actor,
-        item=comment.item,
-        client_id=client_id,
-    )
-    return comment
+    return _change_own_comment(actor, comment, client_id, "comment.deleted", body="", deleted_at=timezone.now())
 
 
 def comment_create_from_frame(

@@ -298,29 +298,52 @@ def _paper(meeting: Meeting, paper_pk: int) -> Paper:
     return paper
 
 
+def _receive_paper(
+    request: HttpRequest, meeting: Meeting, item: AgendaItem, paper: Paper | None, missing: str
+) -> HttpResponse:
+    """Hand an uploaded file to the upload service (a new paper, or a new version of ``paper``)
+    and say plainly what became of it."""
+    back = HttpResponseRedirect(_builder_url(meeting, f"item-{item.pk}"))
+    uploaded = request.FILES.get("file")
+    if uploaded is None:
+        messages.error(request, _missing_file_message(request, missing))
+        return back
+    shown = f"“{(uploaded.name or 'the file')[:80]}”" if paper is None else "The new version"
+    title = (
+        paper.title
+        if paper is not None
+        else (request.POST.get("title", "").strip() or (uploaded.name or "Paper").rsplit(".", 1)[0][:300])
+    )
+    try:
+        version = document_services.paper_upload(
+            actor=_user(request),
+            item=item,
+            title=title,
+            uploaded=uploaded,
+            paper=paper,
+            note=request.POST.get("note", "") if paper is not None else "",
+        )
+    except ValidationError as error:
+        messages.error(request, f"{shown} was not accepted: {' '.join(error.messages)}")
+        return back
+    version.refresh_from_db()
+    if version.status == "refused":
+        keeps = " The previous version stays." if paper is not None else ""
+        messages.error(request, f"{shown} was refused: {version.refusal_reason}{keeps}")
+    else:
+        messages.success(
+            request,
+            f"Version {version.number} of “{version.paper.title}” uploaded ({version.get_status_display().lower()}).",
+        )
+    return back
+
+
 @login_required
 @require_POST
 def paper_add(request: HttpRequest, pk: int, item_pk: int) -> HttpResponse:
     """Upload a paper onto an item; it is checked in the background, and shows as processing."""
     meeting = _meeting(request, pk)
-    item = _item(meeting, item_pk)
-    uploaded = request.FILES.get("file")
-    if uploaded is None:
-        messages.error(request, _missing_file_message(request, "Choose a file to upload."))
-        return HttpResponseRedirect(_builder_url(meeting, f"item-{item.pk}"))
-    shown_name = (uploaded.name or "the file")[:80]
-    title = request.POST.get("title", "").strip() or shown_name.rsplit(".", 1)[0]
-    try:
-        version = document_services.paper_upload(actor=_user(request), item=item, title=title, uploaded=uploaded)
-    except ValidationError as error:
-        messages.error(request, f"“{shown_name}” was not accepted: " + " ".join(error.messages))
-    else:
-        version.refresh_from_db()
-        if version.status == "refused":
-            messages.error(request, f"“{shown_name}” was refused: {version.refusal_reason}")
-        else:
-            messages.success(request, f"“{version.paper.title}” uploaded ({version.get_status_display().lower()}).")
-    return HttpResponseRedirect(_builder_url(meeting, f"item-{item.pk}"))
+    return _receive_paper(request, meeting, _item(meeting, item_pk), None, "Choose a file to upload.")
 
 
 @login_required
@@ -329,28 +352,7 @@ def paper_replace(request: HttpRequest, pk: int, paper_pk: int) -> HttpResponse:
     """A new version of a paper, with a note of what changed (members are told)."""
     meeting = _meeting(request, pk)
     paper = _paper(meeting, paper_pk)
-    uploaded = request.FILES.get("file")
-    if uploaded is None:
-        messages.error(request, _missing_file_message(request, "Choose the new version's file."))
-        return HttpResponseRedirect(_builder_url(meeting, f"item-{paper.item_id}"))
-    try:
-        version = document_services.paper_upload(
-            actor=_user(request),
-            item=paper.item,
-            title=paper.title,
-            uploaded=uploaded,
-            paper=paper,
-            note=request.POST.get("note", ""),
-        )
-    except ValidationError as error:
-        messages.error(request, f"The new version was not accepted: {' '.join(error.messages)}")
-    else:
-        version.refresh_from_db()
-        if version.status == "refused":
-            messages.error(request, f"The new version was refused: {version.refusal_reason} The previous one stays.")
-        else:
-            messages.success(request, f"Version {version.number} of “{paper.title}” uploaded.")
-    return HttpResponseRedirect(_builder_url(meeting, f"item-{paper.item_id}"))
+    return _receive_paper(request, meeting, paper.item, paper, "Choose the new version's file.")
 
 
 @login_required
