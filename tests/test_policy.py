@@ -256,3 +256,33 @@ def test_get_or_404_gives_403_for_visible_objects_the_user_may_not_change(world:
         policy.get_or_404(world.observer, Action.VIEW, AgendaItem.objects.all(), pk=world.part_b_item.pk)
     with pytest.raises(Http404):
         policy.get_or_404(world.member, Action.VIEW, Meeting.objects.all(), pk="not-a-number")
+
+
+# --- over the meeting socket ---------------------------------------------------------------
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("role", ROLES)
+async def test_meeting_sockets_follow_the_matrix(live_world: BoardWorld, role: str) -> None:
+    """A socket opens exactly where the role may view the meeting (events per item: test_consumers)."""
+    from channels.db import database_sync_to_async
+    from channels.testing import WebsocketCommunicator
+
+    from boardroom.asgi import application
+
+    def cookie() -> bytes:
+        client = Client()
+        if role != "anonymous":
+            sign_in(client, getattr(live_world, role))
+        value = client.cookies["sessionid"].value if "sessionid" in client.cookies else ""
+        return f"sessionid={value}".encode()
+
+    session = await database_sync_to_async(cookie)()
+    for name in ("meeting", "draft", "other_meeting"):
+        meeting = getattr(live_world, name)
+        headers = [(b"origin", b"http://testserver"), (b"host", b"testserver"), (b"cookie", session)]
+        socket = WebsocketCommunicator(application, f"/ws/meetings/{meeting.pk}/?after=0", headers=headers)
+        connected, _ = await socket.connect()
+        assert connected == (f"{name}:view" in EXPECTED[role]), (role, name)
+        if connected:
+            await socket.disconnect()
