@@ -24,6 +24,7 @@ urlpatterns = [
     path("meetings/<int:pk>/agenda/items/<int:item_pk>/papers/", builder.paper_add, name="paper_add"),
     path("meetings/<int:pk>/papers/<int:paper_pk>/versions/", builder.paper_replace, name="paper_replace"),
     path("meetings/<int:pk>/papers/<int:paper_pk>/delete/", builder.paper_remove, name="paper_remove"),
+    path("meetings/<int:pk>/papers/<int:paper_pk>/move/", builder.paper_move, name="paper_move"),
     path("meetings/<int:pk>/agenda/standing/", builder.standing_items, name="agenda_standing"),
     path("meetings/<int:pk>/agenda/clone/", builder.clone, name="agenda_clone"),
     path("meetings/<int:pk>/publish/", builder.publish, name="meeting_publish"),

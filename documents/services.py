@@ -421,6 +421,24 @@ def paper_delete(*, actor: User | None, paper: Paper) -> None:
     transaction.on_commit(lambda: delete_stored(keys))
 
 
+@transaction.atomic
+def paper_move(*, actor: User | None, paper: Paper, direction: str) -> list[Paper]:
+    """Move a paper up or down among its item's papers (the order members read them in)."""
+    if actor is None or not policy.can(actor, Action.MANAGE, paper):
+        raise PermissionDenied("Not allowed to reorder these papers.")
+    if direction not in ("up", "down"):
+        raise ValidationError("Unknown move.")
+    papers = list(Paper.objects.select_for_update().filter(item_id=paper.item_id).order_by("position", "pk"))
+    index = next(i for i, p in enumerate(papers) if p.pk == paper.pk)
+    target = index - 1 if direction == "up" else index + 1
+    if 0 <= target < len(papers):
+        papers[index], papers[target] = papers[target], papers[index]
+        for position, each in enumerate(papers, start=1):
+            each.position = position
+        Paper.objects.bulk_update(papers, ["position"])
+    return papers
+
+
 def upload_status(version: PaperVersion) -> dict[str, Any]:
     """What the secretary's builder shows for one upload: status, reason, what was removed."""
     return {

@@ -357,6 +357,18 @@ def paper_replace(request: HttpRequest, pk: int, paper_pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
+def paper_move(request: HttpRequest, pk: int, paper_pk: int) -> HttpResponse:
+    meeting = _meeting(request, pk)
+    paper = _paper(meeting, paper_pk)
+    try:
+        document_services.paper_move(actor=_user(request), paper=paper, direction=request.POST.get("direction", ""))
+    except ValidationError as error:
+        _refused(request, error)
+    return HttpResponseRedirect(_builder_url(meeting, f"item-{paper.item_id}"))
+
+
+@login_required
+@require_POST
 def paper_remove(request: HttpRequest, pk: int, paper_pk: int) -> HttpResponse:
     meeting = _meeting(request, pk)
     paper = _paper(meeting, paper_pk)

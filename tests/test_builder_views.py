@@ -168,3 +168,21 @@ def test_an_oversized_upload_is_cut_off_while_it_streams(world: BoardWorld, secr
     page = secretary.get(response["Location"]).content.decode()
     assert "larger than the 200.0\xa0KB limit for a paper" in page
     assert not Paper.objects.filter(title="Too big").exists()
+
+
+def test_papers_of_an_item_can_be_put_in_order(world: BoardWorld, secretary: Client) -> None:
+    from documents import services as document_services
+    from documents.models import Paper
+    from tests.pdfs import make_pdf
+
+    second = document_services.paper_create(actor=world.secretary, item=world.public_item, title="Budget")
+    document_services.paper_version_add(actor=world.secretary, paper=second, data=make_pdf(["Budget"]))
+    secretary.post(f"/meetings/{world.meeting.pk}/papers/{second.pk}/move/", {"direction": "up"})
+    order = list(Paper.objects.filter(item=world.public_item).order_by("position").values_list("title", flat=True))
+    assert order == ["Budget", "Accounts"]
+    member = sign_in(Client(), world.member)
+    page = member.get(f"/meetings/{world.meeting.pk}/").content.decode()
+    assert page.index("Budget") < page.index("Accounts")
+    assert (
+        member.post(f"/meetings/{world.meeting.pk}/papers/{second.pk}/move/", {"direction": "down"}).status_code == 403
+    )
