@@ -129,6 +129,17 @@ def build_world() -> BoardWorld:
 
 
 @pytest.fixture(autouse=True)
+def _fresh_channel_layer() -> Any:
+    """Each test gets its own channel layer object: the Redis layer binds its locks to the event
+    loop that first used them, and every async test runs on a new loop."""
+    from channels.layers import channel_layers
+
+    channel_layers.backends.clear()
+    yield
+    channel_layers.backends.clear()
+
+
+@pytest.fixture(autouse=True)
 def _fast_passwords(settings: Any) -> None:
     """Hashing a password properly takes a third of a second; tests make many users."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
