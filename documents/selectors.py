@@ -14,13 +14,10 @@ from .models import PageText, Paper, PaperVersion
 def papers_for(user: AnyUser, item: AgendaItem) -> QuerySet[Paper]:
     """The papers of ``item`` this user may see, in order.
 
-    Members see only papers with a ready current version: an upload still being checked, or
-    one that was refused, is not a paper yet. Those who manage the item see every paper (the
-    builder shows each one's latest upload with :func:`latest_uploads`).
+    The policy keeps a paper without a ready version (still being checked, or refused) to those
+    who manage the board; the builder shows each one's latest upload with :func:`latest_uploads`.
     """
     papers = policy.visible(user, Paper.objects.filter(item=item)).select_related("current_version")
-    if not policy.can(user, Action.MANAGE, item):
-        papers = papers.filter(current_version__isnull=False)
     return papers.order_by("position", "pk")
 
 

@@ -5,9 +5,11 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 from django.contrib.auth.models import AnonymousUser, User
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Model, QuerySet
 
 from boardroom import policy
 from boardroom.policy import Action
@@ -15,6 +17,8 @@ from documents.models import Comment, Paper
 
 from . import events, frames
 from .models import AgendaItem, Audience, Meeting, MeetingEvent, MeetingStatus, Membership, Motion
+
+M = TypeVar("M", bound=Model)
 
 
 @dataclass
@@ -239,13 +243,19 @@ def vote_open_from_frame(
     return services.motion_data(motion)
 
 
-def _visible_motion(user: User, meeting_id: int, frame: dict[str, object]) -> Motion:
-    motion_id = frames.required_int(frame, "motion")
+def _on_visible_item(user: User, meeting_id: int, queryset: QuerySet[M], pk: int, missing: str) -> M:
+    """The object ``pk`` of ``queryset`` if it hangs on an item of this meeting the user may see."""
     items = policy.visible(user, AgendaItem.objects.filter(meeting_id=meeting_id))
-    motion = Motion.objects.filter(pk=motion_id, item__in=items).first()
-    if motion is None:
-        raise PermissionDenied("No such vote.")
-    return motion
+    found = queryset.filter(pk=pk, item__in=items).first()
+    if found is None:
+        raise PermissionDenied(missing)
+    return found
+
+
+def _visible_motion(user: User, meeting_id: int, frame: dict[str, object]) -> Motion:
+    return _on_visible_item(
+        user, meeting_id, Motion.objects.all(), frames.required_int(frame, "motion"), "No such vote."
+    )
 
 
 def vote_cast_from_frame(
@@ -283,12 +293,9 @@ def comment_from_frame(
 
 
 def _own_comment(user: User, meeting_id: int, frame: dict[str, object]) -> Comment:
-    comment_id = frames.required_int(frame, "comment")
-    items = policy.visible(user, AgendaItem.objects.filter(meeting_id=meeting_id))
-    comment = Comment.objects.filter(pk=comment_id, item__in=items).first()
-    if comment is None:
-        raise PermissionDenied("No such comment.")
-    return comment
+    return _on_visible_item(
+        user, meeting_id, Comment.objects.all(), frames.required_int(frame, "comment"), "No such comment."
+    )
 
 
 def comment_edit_from_frame(
