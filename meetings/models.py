@@ -14,6 +14,13 @@ from django.utils import timezone
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
 
+class PackAdditions(models.TextChoices):
+    """How a paper added after publishing enters the board pack."""
+
+    SUPPLEMENT = "supplement", "Supplement: earlier page numbers stay, new pages are numbered 12a, 12b…"
+    REISSUE = "reissue", "Reissue: the pack is renumbered from the start"
+
+
 class Board(models.Model):
     """A board or committee: the unit that owns meetings and grants access."""
 
@@ -41,6 +48,15 @@ class Board(models.Model):
         decimal_places=3,
         default=Decimal("0.5"),
         help_text="Share of voting members needed (rounded up) when no fixed number is set",
+    )
+    pack_watermark = models.BooleanField(
+        default=False, help_text="Each reader's board pack carries their name, organisation and the time on every page"
+    )
+    pack_additions = models.CharField(
+        max_length=12,
+        choices=PackAdditions.choices,
+        default=PackAdditions.SUPPLEMENT,
+        help_text="What happens to page numbers when a paper arrives after the pack was published",
     )
     created_at = models.DateTimeField(auto_now_add=True)
 
