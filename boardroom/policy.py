@@ -11,8 +11,10 @@ Every question of access goes through here:
 django-guardian stores the grants: each role on a board is a set of object permissions on the
 ``Board``. The policy adds what grants cannot express: a grant counts only while the user holds
 a membership in force that day; Part B (confidential) items need ``view_confidential``; draft
-meetings are seen only by those who prepare them. Superusers and global (model-level)
-permissions open nothing here: board content is reached through board grants alone.
+meetings (and written resolutions not yet circulated) are seen only by those who prepare them; a
+written resolution is voted on only by the members frozen on its eligible list who have not
+declared an interest. Superusers and global (model-level) permissions open nothing here: board
+content is reached through board grants alone.
 """
 
 from __future__ import annotations
@@ -38,6 +40,9 @@ from meetings.models import (
     Meeting,
     MeetingStatus,
     Membership,
+    Resolution,
+    ResolutionStatus,
+    ResolutionVoter,
     Role,
 )
 
@@ -79,6 +84,8 @@ class Access:
     grants: dict[int, frozenset[str]] = field(default_factory=dict)
     # Agenda items (and their sub-items) the user is recused from by a declared interest.
     recused: frozenset[int] = frozenset()
+    # Whose access this is: written resolutions are voted on by a frozen list of people.
+    user_id: int | None = None
 
     def boards_with(self, codename: str) -> set[int]:
         return {board_id for board_id, held in self.grants.items() if codename in held}
@@ -138,7 +145,7 @@ def _load_access(user_ids: Iterable[int], board_id: int | None = None) -> dict[i
         recused.setdefault(uid, set()).add(item_id)
         if child_id is not None:
             recused[uid].add(child_id)
-    return {uid: Access(grants, frozenset(recused.get(uid, ()))) for uid, grants in result.items()}
+    return {uid: Access(grants, frozenset(recused.get(uid, ())), uid) for uid, grants in result.items()}
 
 
 # --- the rules -------------------------------------------------------------------------------
@@ -171,6 +178,30 @@ def _item_rule(held: frozenset[str], item: AgendaItem, action: Action, recused: 
     return _meeting_rule(held, item.meeting, action)
 
 
+def _resolution_rule(access: Access, held: frozenset[str], resolution: Resolution, action: Action) -> bool:
+    """Drafts are for those who prepare them; confidential ones need Part B; votes come only from
+    the members frozen on the eligible list at circulation, less those who declared an interest."""
+    if VIEW_BOARD not in held:
+        return False
+    if resolution.confidential and VIEW_CONFIDENTIAL not in held:
+        return False
+    prepares = MANAGE_BOARD in held or CHAIR_BOARD in held
+    if resolution.circulated_at is None and not prepares:
+        return False
+    if action == Action.VIEW:
+        return True
+    if action == Action.MANAGE:
+        return MANAGE_BOARD in held
+    if action == Action.PARTICIPATE:
+        return (
+            PARTICIPATE in held
+            and resolution.status == ResolutionStatus.CIRCULATED
+            and access.user_id is not None
+            and ResolutionVoter.objects.filter(resolution=resolution, user_id=access.user_id, interest="").exists()
+        )
+    return False
+
+
 def _allowed(access: Access, obj: Model, action: Action) -> bool:
     held = access.on(board_id_of(obj))
     if isinstance(obj, Board):
@@ -190,6 +221,8 @@ def _allowed(access: Access, obj: Model, action: Action) -> bool:
     if isinstance(obj, PaperVersion):
         item = obj.paper.item
         return action in (Action.VIEW, Action.MANAGE) and _item_rule(held, item, action, access.recused)
+    if isinstance(obj, Resolution):
+        return _resolution_rule(access, held, obj, action)
     raise TypeError(f"The policy has no rules for {type(obj).__name__}")
 
 
@@ -204,6 +237,8 @@ def board_id_of(obj: Model) -> int:
         return obj.item.meeting.board_id
     if isinstance(obj, PaperVersion):
         return obj.paper.item.meeting.board_id
+    if isinstance(obj, Resolution):
+        return obj.board_id
     raise TypeError(f"The policy has no rules for {type(obj).__name__}")
 
 
@@ -242,6 +277,14 @@ def _visibility_q(access: Access, model: type[Model], prefix: str = "") -> Q:
         )
     if model is PaperVersion:
         return _visibility_q(access, Paper, f"{prefix}paper__")
+    if model is Resolution:
+        confidential_ok = access.boards_with(VIEW_CONFIDENTIAL) & viewable
+        preparing = (access.boards_with(MANAGE_BOARD) | access.boards_with(CHAIR_BOARD)) & viewable
+        return (
+            Q(**{f"{prefix}board_id__in": viewable})
+            & (Q(**{f"{prefix}confidential": False}) | Q(**{f"{prefix}board_id__in": confidential_ok}))
+            & (Q(**{f"{prefix}circulated_at__isnull": False}) | Q(**{f"{prefix}board_id__in": preparing}))
+        )
     raise TypeError(f"The policy has no rules for {model.__name__}")
 
 

@@ -4,7 +4,7 @@ from django.contrib.auth.decorators import login_required
 from django.urls import path
 
 from documents import views as document_views
-from meetings import builder, calendar
+from meetings import builder, calendar, resolutions
 from meetings import views as meeting_views
 
 from . import account_views, audit_views, views
@@ -28,6 +28,13 @@ urlpatterns = [
     path("meetings/<int:pk>/agenda/standing/", builder.standing_items, name="agenda_standing"),
     path("meetings/<int:pk>/agenda/clone/", builder.clone, name="agenda_clone"),
     path("meetings/<int:pk>/publish/", builder.publish, name="meeting_publish"),
+    path("boards/<int:board_pk>/resolutions/new/", resolutions.resolution_new, name="resolution_new"),
+    path("resolutions/<int:pk>/", resolutions.resolution_detail, name="resolution"),
+    path("resolutions/<int:pk>/edit/", resolutions.resolution_edit, name="resolution_edit"),
+    path("resolutions/<int:pk>/circulate/", resolutions.resolution_circulate, name="resolution_circulate"),
+    path("resolutions/<int:pk>/withdraw/", resolutions.resolution_withdraw, name="resolution_withdraw"),
+    path("resolutions/<int:pk>/vote/", resolutions.resolution_vote, name="resolution_vote"),
+    path("resolutions/<int:pk>/declare/", resolutions.resolution_declare, name="resolution_declare"),
     path("meetings/<int:pk>/calendar.ics", login_required(calendar.meeting_ics), name="meeting_ics"),
     path("calendar/<str:token>.ics", calendar.feed, name="calendar_feed"),
     path("papers/<int:pk>/pdf", document_views.paper_download, name="paper_download"),

@@ -7,7 +7,7 @@ from django.http import HttpRequest
 from guardian.admin import GuardedModelAdmin
 
 from . import services
-from .models import AgendaItem, Board, Meeting, Membership
+from .models import AgendaItem, Board, Meeting, Membership, Resolution, ResolutionVoter
 
 
 class MembershipInline(admin.TabularInline):
@@ -78,3 +78,30 @@ class AgendaItemAdmin(admin.ModelAdmin):
     def save_model(self, request: HttpRequest, obj: AgendaItem, form: Any, change: bool) -> None:
         super().save_model(request, obj, form, change)
         services.agenda_renumber(meeting=obj.meeting)
+
+
+class ResolutionVoterInline(admin.TabularInline):
+    model = ResolutionVoter
+    extra = 0
+    can_delete = False
+    fields = ["name", "user", "choice", "voted_at", "interest", "declared_at"]
+    readonly_fields = ["name", "user", "choice", "voted_at", "interest", "declared_at"]
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(Resolution)
+class ResolutionAdmin(admin.ModelAdmin):
+    """Read-only: resolutions are drafted, circulated and decided in the portal, where the policy and audit apply."""
+
+    list_display = ["title", "board", "status", "deadline", "decided_at"]
+    list_filter = ["board", "status"]
+    search_fields = ["title"]
+    inlines = [ResolutionVoterInline]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False

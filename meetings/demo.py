@@ -10,6 +10,7 @@ papers by (item, title); a paper that already has a version is not generated aga
 from __future__ import annotations
 
 import datetime as dt
+import zoneinfo
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
@@ -752,11 +753,48 @@ def seed(*, papers: str = "all", log: Callable[[str], None] = lambda line: None)
     for plan in MEETINGS:
         meeting = _meeting(plan, boards[plan.board], people, report, paper_limit=2 if papers == "few" else None)
         log(f"  {boards[plan.board].name}: {meeting.title} ({meeting.get_status_display().lower()})")
+    _resolution(boards[TRUSTEES], people, report)
     # The past meetings happened before anyone signs in: their notices were long since read.
     now = timezone.now()
     Notice.objects.filter(meeting__starts_at__lt=now, read_at__isnull=True).update(read_at=now, emailed_at=now)
     report.rows = _logins(people)
     return report
+
+
+RESOLUTION_TITLE = "Renewal of the Wharf Street lease"
+RESOLUTION_TEXT = (
+    "That the Trust renews the lease of the Riverside Centre, 14 Wharf Street, for five years from 1 April "
+    "at an annual rent of £38,500, on the terms set out in the explanatory note, and authorises the Chair and "
+    "the Treasurer to sign the lease on the Trust's behalf."
+)
+RESOLUTION_NOTE = (
+    "The landlord needs an answer before the next trustees' meeting. The rent is 4 % above the current "
+    "rent and below the two comparable offers our property advisers found.\n\n"
+    "There is a tenant's break at year three and the landlord repairs the roof before the start date."
+)
+
+
+def _resolution(board: Board, people: dict[str, User], report: SeedReport) -> None:
+    """One written resolution out for votes between meetings, with the treasurer's vote already in."""
+    from .models import Resolution
+    from .services import resolutions
+
+    if Resolution.objects.filter(board=board, title=RESOLUTION_TITLE).exists():
+        return
+    _, secretary = _chair_and_secretary(board, people)
+    zone = zoneinfo.ZoneInfo(board.time_zone)
+    deadline = dt.datetime.combine(timezone.localdate() + dt.timedelta(days=5), dt.time(17, 0), tzinfo=zone)
+    drafted = resolutions.resolution_draft(
+        actor=secretary,
+        board=board,
+        title=RESOLUTION_TITLE,
+        text=RESOLUTION_TEXT,
+        background=RESOLUTION_NOTE,
+        deadline=deadline,
+    )
+    circulated = resolutions.resolution_circulate(actor=secretary, resolution=drafted)
+    resolutions.resolution_vote(actor=people["tom"], resolution=circulated, choice="For")
+    report.count("resolutions")
 
 
 def _people(report: SeedReport) -> dict[str, User]:

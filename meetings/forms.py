@@ -9,7 +9,7 @@ from typing import Any
 from django import forms
 from django.contrib.auth.models import User
 
-from .models import AgendaItem, Board, Meeting, Membership, Purpose
+from .models import AgendaItem, Board, Majority, Meeting, Membership, Purpose, Resolution
 
 
 class MeetingForm(forms.Form):
@@ -104,3 +104,93 @@ class AgendaItemForm(forms.Form):
         data = dict(self.cleaned_data)
         data.pop("parent", None)
         return data
+
+
+class ResolutionForm(forms.Form):
+    """A written resolution's draft, with the deadline entered in the board's time zone."""
+
+    title = forms.CharField(
+        max_length=200,
+        help_text="Members see it in lists; it is not sent by email",
+        error_messages={"required": "Give the resolution a short title."},
+    )
+    text = forms.CharField(
+        label="Resolution",
+        max_length=10000,
+        error_messages={"required": "Write the text of the resolution: it is what the members agree to."},
+        widget=forms.Textarea(attrs={"rows": 6}),
+        help_text="The exact words members agree to, e.g. “That the board approves …”",
+    )
+    background = forms.CharField(
+        label="Explanatory note",
+        required=False,
+        max_length=20000,
+        widget=forms.Textarea(attrs={"rows": 6}),
+        help_text="Optional: why it is proposed and what it means",
+    )
+    majority = forms.ChoiceField(
+        label="Passes with", choices=Majority.choices, initial=Majority.SIMPLE, widget=forms.RadioSelect
+    )
+    allow_abstain = forms.BooleanField(
+        label="Members may abstain", required=False, initial=True, help_text="Abstaining does not count for it"
+    )
+    confidential = forms.BooleanField(
+        label="Confidential", required=False, help_text="Only members who see Part B business see it; not observers"
+    )
+    deadline_date = forms.DateField(
+        label="Date",
+        widget=forms.DateInput(attrs={"type": "date"}),
+        error_messages={"required": "Choose the day voting closes.", "invalid": "Enter the date as a date."},
+    )
+    deadline_time = forms.TimeField(
+        label="Time",
+        initial=dt.time(17, 0),
+        widget=forms.TimeInput(attrs={"type": "time"}),
+        error_messages={"required": "Choose the time voting closes.", "invalid": "Enter the time as hh:mm."},
+    )
+    client_id = forms.UUIDField(required=False, widget=forms.HiddenInput)
+
+    def __init__(self, *args: Any, board: Board, resolution: Resolution | None = None, **kwargs: Any) -> None:
+        self.zone = zoneinfo.ZoneInfo(board.time_zone)
+        if resolution is not None and "initial" not in kwargs:
+            local = resolution.deadline.astimezone(self.zone)
+            kwargs["initial"] = {
+                "title": resolution.title,
+                "text": resolution.text,
+                "background": resolution.background,
+                "majority": resolution.majority,
+                "allow_abstain": "Abstain" in resolution.options,
+                "confidential": resolution.confidential,
+                "deadline_date": local.date(),
+                "deadline_time": local.time().replace(second=0, microsecond=0),
+            }
+        super().__init__(*args, **kwargs)
+        if resolution is not None:
+            del self.fields["client_id"]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        day, time = data.get("deadline_date"), data.get("deadline_time")
+        if day and time:
+            data["deadline"] = dt.datetime.combine(day, time, tzinfo=self.zone)
+        return data
+
+    def service_fields(self) -> dict[str, Any]:
+        data = self.cleaned_data
+        return {
+            name: data[name]
+            for name in ("title", "text", "background", "majority", "allow_abstain", "confidential", "deadline")
+        }
+
+
+class ResolutionVoteForm(forms.Form):
+    choice = forms.CharField(max_length=100)
+
+
+class InterestForm(forms.Form):
+    nature = forms.CharField(
+        label="Your interest",
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="As it should read in the record, e.g. “Director of the firm that would supply the service”.",
+    )

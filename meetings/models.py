@@ -367,11 +367,106 @@ class Ballot(models.Model):
         return f"{self.user} on {self.motion_id}"
 
 
-class Notice(models.Model):
-    """An in-app notice to one person about one meeting (published, papers changed…).
+class Majority(models.TextChoices):
+    """How many of ALL eligible members must agree (not only of those who answered)."""
 
-    Emails are sent from notices: at most one per person per meeting in any two hours, carrying
-    every notice not yet emailed.
+    SIMPLE = "simple", "Simple majority: more than half of the eligible members"
+    THREE_QUARTERS = "three_quarters", "Special resolution: at least 75 % of the eligible members"
+    UNANIMOUS = "unanimous", "Unanimous: every eligible member"
+
+
+class ResolutionStatus(models.TextChoices):
+    DRAFT = "draft", "Draft"
+    CIRCULATED = "circulated", "Awaiting votes"
+    PASSED = "passed", "Passed"
+    FAILED = "failed", "Not passed"
+    LAPSED = "lapsed", "Lapsed at the deadline"
+    WITHDRAWN = "withdrawn", "Withdrawn"
+
+
+class Resolution(models.Model):
+    """A written resolution: a motion circulated to a board between meetings for approval by a deadline.
+
+    Circulating freezes the text (its hash is kept) and the list of eligible members (one
+    ``ResolutionVoter`` row each). It is decided as soon as the outcome is settled, or at the
+    deadline; ``result`` then holds the record for the minutes.
+    """
+
+    DECIDED = (ResolutionStatus.PASSED, ResolutionStatus.FAILED, ResolutionStatus.LAPSED)
+
+    board = models.ForeignKey(Board, on_delete=models.CASCADE, related_name="resolutions")
+    title = models.CharField(max_length=200)
+    text = models.TextField(max_length=10000, help_text="The resolution exactly as members agree to it")
+    background = models.TextField(
+        max_length=20000, blank=True, help_text="Explanatory note: why it is proposed and what it means"
+    )
+    options = models.JSONField(default=default_vote_options)
+    majority = models.CharField(max_length=16, choices=Majority.choices, default=Majority.SIMPLE)
+    confidential = models.BooleanField(default=False, help_text="Only members who may see Part B business see it")
+    deadline = models.DateTimeField()
+    status = models.CharField(max_length=12, choices=ResolutionStatus.choices, default=ResolutionStatus.DRAFT)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    # The id the drafting form was rendered with, so a double submit makes one draft.
+    client_id = models.UUIDField(null=True, blank=True, unique=True, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    circulated_at = models.DateTimeField(null=True, blank=True, editable=False)
+    circulated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", editable=False
+    )
+    text_sha256 = models.CharField(max_length=64, blank=True, editable=False)
+    decided_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # Filled in when decided or withdrawn: counts, threshold, eligible list, votes, declarations.
+    result = models.JSONField(default=dict, blank=True, encoder=DjangoJSONEncoder, editable=False)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["board", "status"]), models.Index(fields=["status", "deadline"])]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse("resolution", args=[self.pk])
+
+    @property
+    def is_open(self) -> bool:
+        return self.status == ResolutionStatus.CIRCULATED
+
+    @property
+    def is_decided(self) -> bool:
+        return self.status in self.DECIDED
+
+
+class ResolutionVoter(models.Model):
+    """One member on a resolution's frozen eligible list: their vote, or their declared interest."""
+
+    resolution = models.ForeignKey(Resolution, on_delete=models.CASCADE, related_name="voters")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    name = models.CharField(max_length=300, help_text="The name as it stood when circulated, for the record")
+    choice = models.CharField(max_length=100, blank=True)
+    voted_at = models.DateTimeField(null=True, blank=True)
+    interest = models.CharField(max_length=500, blank=True, help_text="A declared interest: the member is recused")
+    declared_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["resolution", "name"]
+        constraints = [models.UniqueConstraint(fields=["resolution", "user"], name="resolutionvoter_one_per_member")]
+
+    def __str__(self) -> str:
+        return f"{self.name} on {self.resolution_id}"
+
+    @property
+    def recused(self) -> bool:
+        return bool(self.interest)
+
+
+class Notice(models.Model):
+    """An in-app notice to one person about one meeting (published, papers changed…) or, with no
+    meeting, about something of a board (a written resolution).
+
+    Emails are sent from notices: at most one per person per meeting (or per board, for board
+    notices) in any two hours, carrying every notice not yet emailed.
     """
 
     class Kind(models.TextChoices):
@@ -379,10 +474,14 @@ class Notice(models.Model):
         PAPERS_CHANGED = "papers_changed", "Papers changed"
         AGENDA_CHANGED = "agenda_changed", "Agenda changed"
         MENTIONED = "mentioned", "Mentioned in a comment"
+        RESOLUTION_CIRCULATED = "resolution_circulated", "Written resolution circulated"
+        RESOLUTION_DECIDED = "resolution_decided", "Written resolution decided"
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notices")
-    meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="notices")
-    kind = models.CharField(max_length=20, choices=Kind.choices)
+    meeting = models.ForeignKey(Meeting, null=True, blank=True, on_delete=models.CASCADE, related_name="notices")
+    board = models.ForeignKey(Board, null=True, blank=True, on_delete=models.CASCADE, related_name="notices")
+    resolution = models.ForeignKey(Resolution, null=True, blank=True, on_delete=models.CASCADE, related_name="notices")
+    kind = models.CharField(max_length=24, choices=Kind.choices)
     text = models.CharField(max_length=500)
     created_at = models.DateTimeField(auto_now_add=True)
     read_at = models.DateTimeField(null=True, blank=True)
@@ -394,6 +493,18 @@ class Notice(models.Model):
             models.Index(fields=["user", "read_at"]),
             models.Index(fields=["user", "meeting", "emailed_at"]),
         ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(meeting__isnull=False) | Q(board__isnull=False), name="notice_about_meeting_or_board"
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.text
+
+    def get_absolute_url(self) -> str:
+        if self.resolution_id is not None and self.resolution is not None:
+            return self.resolution.get_absolute_url()
+        if self.meeting_id is not None and self.meeting is not None:
+            return self.meeting.get_absolute_url()
+        return reverse("board", args=[self.board_id])

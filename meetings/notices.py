@@ -1,8 +1,9 @@
 """Telling people what changed: in-app notices always, email at most every two hours.
 
-Emails say which meeting changed and link to it; they never carry item titles or paper text,
-since email leaves the portal's protection. Every notice and email goes only to people the
-policy lets see what it is about, checked again when the email is sent.
+Emails say which meeting changed and link to it; they never carry item titles or paper text (nor
+a written resolution's title or text), since email leaves the portal's protection. Every notice
+and email goes only to people the policy lets see what it is about, checked again when the email
+is sent.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from django.conf import settings
 from django.contrib.auth.models import User
 from django.core.mail import send_mail
 from django.db import transaction
-from django.db.models import Max
+from django.db.models import Max, Q
 from django.urls import reverse
 from django.utils import timezone
 from django_tasks import task
@@ -23,17 +24,26 @@ from django_tasks import task
 from boardroom import policy
 from boardroom.policy import Action
 
-from .models import Meeting, Notice
+from .models import Board, Meeting, Notice, Resolution
 
 log = logging.getLogger(__name__)
 
 EMAIL_GAP = dt.timedelta(hours=2)
-EMAIL_ORDER = (Notice.Kind.PUBLISHED, Notice.Kind.AGENDA_CHANGED, Notice.Kind.PAPERS_CHANGED, Notice.Kind.MENTIONED)
+EMAIL_ORDER = (
+    Notice.Kind.PUBLISHED,
+    Notice.Kind.AGENDA_CHANGED,
+    Notice.Kind.PAPERS_CHANGED,
+    Notice.Kind.MENTIONED,
+    Notice.Kind.RESOLUTION_CIRCULATED,
+    Notice.Kind.RESOLUTION_DECIDED,
+)
 EMAIL_LINES = {
     Notice.Kind.PUBLISHED: "The agenda and papers are ready to read.",
     Notice.Kind.AGENDA_CHANGED: "The agenda has changed.",
     Notice.Kind.PAPERS_CHANGED: "Papers have been added or updated.",
     Notice.Kind.MENTIONED: "Someone mentioned you in a comment.",
+    Notice.Kind.RESOLUTION_CIRCULATED: "A written resolution has been circulated for your vote.",
+    Notice.Kind.RESOLUTION_DECIDED: "The outcome of a written resolution has been recorded.",
 }
 
 
@@ -62,17 +72,116 @@ def meeting_published(*, meeting: Meeting, actor: User | None) -> list[Notice]:
 
 
 def unread_for(user: User, limit: int = 20) -> list[Notice]:
-    """The person's unread notices about meetings they may still see."""
+    """The person's unread notices about meetings (and written resolutions) they may still see."""
     meetings = policy.visible(user, Meeting.objects.all())
+    resolutions = policy.visible(user, Resolution.objects.all())
     return list(
-        Notice.objects.filter(user=user, read_at__isnull=True, meeting__in=meetings)
-        .select_related("meeting")
+        Notice.objects.filter(user=user, read_at__isnull=True)
+        .filter(Q(meeting__in=meetings) | Q(resolution__in=resolutions))
+        .select_related("meeting", "resolution")
         .order_by("-created_at")[:limit]
     )
 
 
-def mark_read(*, user: User, meeting: Meeting) -> None:
-    Notice.objects.filter(user=user, meeting=meeting, read_at__isnull=True).update(read_at=timezone.now())
+def mark_read(*, user: User, meeting: Meeting | None = None, resolution: Resolution | None = None) -> None:
+    about = Q(meeting=meeting) if meeting is not None else Q(resolution=resolution)
+    Notice.objects.filter(about, user=user, read_at__isnull=True).update(read_at=timezone.now())
+
+
+# --- board notices: written resolutions --------------------------------------------------------
+
+
+def notify_board(*, resolution: Resolution, kind: str, text: str, users: Iterable[User]) -> list[Notice]:
+    """A notice about something of a board rather than of one meeting; emails are batched per board."""
+    board_id = resolution.board_id
+    notices = Notice.objects.bulk_create(
+        [
+            Notice(user=user, board_id=board_id, resolution=resolution, kind=kind, text=text[:500])
+            for user in users
+            if user.is_active
+        ]
+    )
+    if notices:
+        transaction.on_commit(lambda: send_board_notice_emails.enqueue(board_id))
+    return notices
+
+
+def resolution_circulated(*, resolution: Resolution, users: Iterable[User], deadline: str) -> list[Notice]:
+    return notify_board(
+        resolution=resolution,
+        kind=Notice.Kind.RESOLUTION_CIRCULATED,
+        text=f"Written resolution for your vote: {resolution.title}. Vote by {deadline}.",
+        users=users,
+    )
+
+
+def resolution_decided(*, resolution: Resolution, actor: User | None) -> list[Notice]:
+    """Everyone who may see it hears the outcome (not the person whose action decided it)."""
+    people = policy.audience(resolution)
+    if actor is not None:
+        people = people.exclude(pk=actor.pk)
+    outcome = resolution.get_status_display().lower()
+    return notify_board(
+        resolution=resolution,
+        kind=Notice.Kind.RESOLUTION_DECIDED,
+        text=f"Written resolution {outcome}: {resolution.title}.",
+        users=people,
+    )
+
+
+def send_due_board_emails(board: Board, *, now: dt.datetime | None = None) -> tuple[int, dt.datetime | None]:
+    """Email everyone with unsent board notices who has not had a board email in two hours.
+
+    As for meetings, the email names only the board and the kind of news, and links to the
+    portal: a resolution's title and text never leave it.
+    """
+    now = now or timezone.now()
+    pending = Notice.objects.filter(board=board, meeting__isnull=True, emailed_at__isnull=True).select_related(
+        "user", "resolution"
+    )
+    by_person: dict[int, list[Notice]] = {}
+    for notice in pending:
+        by_person.setdefault(notice.user_id, []).append(notice)
+    sent, next_due = 0, None
+    for notices in by_person.values():
+        person = notices[0].user
+        policy.forget(person)
+        notices = [n for n in notices if n.resolution is not None and policy.can(person, Action.VIEW, n.resolution)]
+        if not person.email or not notices:
+            continue
+        last = Notice.objects.filter(user=person, board=board, meeting__isnull=True).aggregate(last=Max("emailed_at"))
+        if last["last"] is not None and now - last["last"] < EMAIL_GAP:
+            due = last["last"] + EMAIL_GAP
+            next_due = min(next_due or due, due)
+            continue
+        kinds = {n.kind for n in notices}
+        lines = "\n".join(f"• {EMAIL_LINES[kind]}" for kind in EMAIL_ORDER if kind in kinds)
+        about = {n.resolution_id for n in notices}
+        path = reverse("resolution", args=[about.pop()]) if len(about) == 1 else reverse("board", args=[board.pk])
+        body = (
+            f"Hello {person.first_name or person.get_username()},\n\n{lines}\n\n"
+            f"Open it in Boardroom: {settings.BOARDROOM_SITE_URL}{path}\n\n— Boardroom"
+        )
+        try:
+            send_mail(f"{board.name}: written resolution", body, None, [person.email])
+        except OSError:
+            log.warning("could not email user %s about board %s; will try again", person.pk, board.pk)
+            continue
+        Notice.objects.filter(pk__in=[n.pk for n in notices]).update(emailed_at=now)
+        sent += 1
+    return sent, next_due
+
+
+@task()
+def send_board_notice_emails(board_id: int) -> int:
+    """Background task: send the board emails that are due; queue itself again for the rest."""
+    board = Board.objects.filter(pk=board_id).first()
+    if board is None:
+        return 0
+    sent, next_due = send_due_board_emails(board)
+    if next_due is not None and send_board_notice_emails.get_backend().supports_defer:
+        send_board_notice_emails.using(run_after=next_due).enqueue(board_id)
+    return sent
 
 
 def _email_due(user: User, meeting: Meeting, now: dt.datetime) -> dt.datetime | None:

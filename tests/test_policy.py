@@ -286,3 +286,113 @@ async def test_meeting_sockets_follow_the_matrix(live_world: BoardWorld, role: s
         assert connected == (f"{name}:view" in EXPECTED[role]), (role, name)
         if connected:
             await socket.disconnect()
+
+
+# --- written resolutions -------------------------------------------------------------------
+
+# A circulated resolution (the recused member declared an interest in it), a confidential one,
+# a draft, and one of the other board. Observers read but never vote; drafts are for preparers.
+RESOLUTION_EXPECTED: dict[str, set[str]] = {
+    "chair": {
+        *(
+            f"{name}:{action}"
+            for name in ("resolution", "confidential_resolution")
+            for action in ("view", "manage", "participate")
+        ),
+        "draft_resolution:view",
+        "draft_resolution:manage",
+    },
+    "secretary": {
+        f"{name}:{action}"
+        for name in ("resolution", "confidential_resolution", "draft_resolution")
+        for action in ("view", "manage")
+    },
+    "member": {
+        "resolution:view",
+        "resolution:participate",
+        "confidential_resolution:view",
+        "confidential_resolution:participate",
+    },
+    "recused": {"resolution:view", "confidential_resolution:view", "confidential_resolution:participate"},
+    "observer": {"resolution:view"},
+    "former": set(),
+    "future": set(),
+    "outsider": {"other_resolution:view", "other_resolution:participate"},
+    "superuser": set(),
+    "anonymous": set(),
+}
+RESOLUTION_ACTIONS = [Action.VIEW, Action.MANAGE, Action.PARTICIPATE]
+
+
+def _resolutions(world: BoardWorld) -> dict[str, Any]:
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from meetings.models import Resolution, ResolutionStatus, ResolutionVoter
+    from meetings.services import resolutions
+
+    deadline = timezone.now() + dt.timedelta(days=5)
+
+    def make(title: str, circulate: bool = True, **extra: Any) -> Resolution:
+        made = resolutions.resolution_draft(
+            actor=world.secretary, board=world.board, title=title, text="That …", deadline=deadline, **extra
+        )
+        return resolutions.resolution_circulate(actor=world.secretary, resolution=made) if circulate else made
+
+    found: dict[str, Any] = {
+        "resolution": make("Open"),
+        "confidential_resolution": make("Secret", confidential=True),
+        "draft_resolution": make("Draft", circulate=False),
+    }
+    resolutions.resolution_declare_interest(actor=world.recused, resolution=found["resolution"], nature="Landlord")
+    # The other board has no secretary: its resolution is stored as circulation would leave it.
+    other = Resolution.objects.create(
+        board=world.other_board,
+        title="Hillside",
+        text="That …",
+        deadline=deadline,
+        status=ResolutionStatus.CIRCULATED,
+        circulated_at=timezone.now(),
+    )
+    ResolutionVoter.objects.create(resolution=other, user=world.outsider, name="Outsider")
+    found["other_resolution"] = other
+    return found
+
+
+def test_written_resolutions_follow_the_matrix(world: BoardWorld) -> None:
+    from meetings.models import Resolution
+
+    objects = _resolutions(world)
+    problems: list[str] = []
+    for role in ROLES:
+        user = _user(world, role)
+        for name, obj in objects.items():
+            for action in RESOLUTION_ACTIONS:
+                expected = f"{name}:{action}" in RESOLUTION_EXPECTED[role]
+                if policy.can(user, action, obj) != expected:
+                    problems.append(f"can: {role} {action} {name}: expected {expected}")
+            expected = f"{name}:view" in RESOLUTION_EXPECTED[role]
+            if policy.visible(user, Resolution.objects.filter(pk=obj.pk)).exists() != expected:
+                problems.append(f"visible: {role} {name}: expected {expected}")
+            if role != "anonymous" and policy.audience(obj).filter(pk=user.pk).exists() != expected:
+                problems.append(f"audience: {role} {name}: expected {expected}")
+    assert problems == []
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_written_resolution_pages_follow_the_matrix(world: BoardWorld, role: str) -> None:
+    objects = _resolutions(world)
+    client = Client()
+    if role != "anonymous":
+        sign_in(client, getattr(world, role))
+    for name, obj in objects.items():
+        response = client.get(f"/resolutions/{obj.pk}/")
+        if role == "anonymous":
+            assert response.status_code == 302 and "/accounts/login/" in response["Location"], name
+        elif f"{name}:view" in RESOLUTION_EXPECTED[role]:
+            assert response.status_code == 200, (role, name)
+            shows_ballot = 'name="choice"' in response.content.decode()
+            assert shows_ballot == (f"{name}:participate" in RESOLUTION_EXPECTED[role]), (role, name)
+        else:
+            assert response.status_code == 404, (role, name, response.status_code)

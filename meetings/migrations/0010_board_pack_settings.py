@@ -4,20 +4,30 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('meetings', '0009_mention_notices'),
+        ("meetings", "0009_mention_notices"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='board',
-            name='pack_additions',
-            field=models.CharField(choices=[('supplement', 'Supplement: earlier page numbers stay, new pages are numbered 12a, 12b…'), ('reissue', 'Reissue: the pack is renumbered from the start')], default='supplement', help_text='What happens to page numbers when a paper arrives after the pack was published', max_length=12),
+            model_name="board",
+            name="pack_additions",
+            field=models.CharField(
+                choices=[
+                    ("supplement", "Supplement: earlier page numbers stay, new pages are numbered 12a, 12b…"),
+                    ("reissue", "Reissue: the pack is renumbered from the start"),
+                ],
+                default="supplement",
+                help_text="What happens to page numbers when a paper arrives after the pack was published",
+                max_length=12,
+            ),
         ),
         migrations.AddField(
-            model_name='board',
-            name='pack_watermark',
-            field=models.BooleanField(default=False, help_text="Each reader's board pack carries their name, organisation and the time on every page"),
+            model_name="board",
+            name="pack_watermark",
+            field=models.BooleanField(
+                default=False,
+                help_text="Each reader's board pack carries their name, organisation and the time on every page",
+            ),
         ),
     ]
