@@ -3,6 +3,7 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.urls import path
 
+from documents import pack_views
 from documents import views as document_views
 from meetings import builder, calendar, resolutions
 from meetings import views as meeting_views
@@ -37,6 +38,10 @@ urlpatterns = [
     path("resolutions/<int:pk>/declare/", resolutions.resolution_declare, name="resolution_declare"),
     path("meetings/<int:pk>/calendar.ics", login_required(calendar.meeting_ics), name="meeting_ics"),
     path("calendar/<str:token>.ics", calendar.feed, name="calendar_feed"),
+    path("meetings/<int:pk>/pack.pdf", pack_views.meeting_pack, name="meeting_pack"),
+    path("meetings/<int:pk>/agenda.pdf", pack_views.meeting_agenda_pdf, name="meeting_agenda_pdf"),
+    path("meetings/<int:pk>/pack/status/", pack_views.pack_status, name="pack_status"),
+    path("meetings/<int:pk>/pack/compile/", pack_views.pack_compile, name="pack_compile"),
     path("papers/<int:pk>/pdf", document_views.paper_download, name="paper_download"),
     path("papers/<int:pk>/versions/<int:number>/pdf", document_views.paper_version_download, name="paper_version"),
     path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),

@@ -174,3 +174,84 @@ class PaperRead(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} read {self.paper}"
+
+
+def pack_storage_key(instance: PackCopy, filename: str) -> str:
+    return f"packs/{instance.pack.meeting_id}/{uuid.uuid4().hex}.pdf"
+
+
+class PackStatus(models.TextChoices):
+    BUILDING = "building", "Compiling"
+    READY = "ready", "Ready"
+    FAILED = "failed", "Failed"
+
+
+class BoardPack(models.Model):
+    """One revision of a meeting's board pack: what went into it and how its pages are numbered.
+
+    The manifest lists the agenda and every ready paper version in order; its hash keys the
+    build, so an unchanged meeting is never compiled twice. Each reader gets a cut of it (a
+    ``PackCopy``) holding only the items they may see.
+    """
+
+    meeting = models.ForeignKey("meetings.Meeting", on_delete=models.CASCADE, related_name="packs")
+    revision = models.PositiveIntegerField()
+    inputs = models.CharField(max_length=64, help_text="SHA-256 of the manifest")
+    manifest = models.JSONField(default=dict)
+    # Papers added after the pack was first published are numbered into the gaps ("supplement")
+    # or the pack is renumbered ("reissue"), as the board chose when this revision was built.
+    additions = models.CharField(max_length=12, blank=True)
+    # The revision whose numbering later supplements keep: the first published one somebody
+    # opened (until then nobody holds a page number, and a new build simply renumbers).
+    baseline = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    first_read_at = models.DateTimeField(null=True, blank=True, help_text="When a reader first opened it")
+    published = models.BooleanField(default=False, help_text="Built while the meeting was published")
+    status = models.CharField(max_length=12, choices=PackStatus.choices, default=PackStatus.BUILDING)
+    progress = models.PositiveSmallIntegerField(default=0, help_text="Percent done while compiling")
+    error = models.CharField(max_length=300, blank=True)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    ready_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["meeting", "-revision"]
+        constraints = [models.UniqueConstraint(fields=["meeting", "revision"], name="boardpack_unique_revision")]
+
+    def __str__(self) -> str:
+        return f"Pack r{self.revision} of {self.meeting}"
+
+
+class PackCopy(models.Model):
+    """A compiled file of one pack revision for the readers who see the same items.
+
+    ``cut`` names the set of agenda items in it; a watermarked copy also names its reader.
+    """
+
+    pack = models.ForeignKey(BoardPack, on_delete=models.CASCADE, related_name="copies")
+    cut = models.CharField(max_length=64)
+    reader = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    file = models.FileField(upload_to=pack_storage_key, max_length=300)
+    pages = models.PositiveIntegerField(default=0)
+    size = models.PositiveBigIntegerField(default=0)
+    # {"papers": {paper id: {"first": index, "labels": [...]}}, "items": {item id: index}, "last": M}
+    page_map = models.JSONField(default=dict)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["pack", "cut"], condition=models.Q(reader__isnull=True), name="packcopy_one_per_cut"
+            ),
+            models.UniqueConstraint(
+                fields=["pack", "cut", "reader"],
+                condition=models.Q(reader__isnull=False),
+                name="packcopy_one_per_reader",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.pack} ({self.cut[:8]})"

@@ -27,7 +27,7 @@ from boardroom.policy import Action
 from meetings import events, frames
 from meetings.models import AgendaItem, MeetingStatus
 
-from . import ingest
+from . import ingest, packs
 from .models import Comment, PageText, Paper, PaperRead, PaperVersion, VersionStatus
 
 logger = logging.getLogger(__name__)
@@ -100,6 +100,7 @@ def paper_version_add(
     paper.current_version = version
     paper.save(update_fields=["current_version"])
     _announce_version(paper, version)
+    packs.schedule(paper.item.meeting)
     audit.record(
         "paper.uploaded",
         actor=actor,
@@ -208,6 +209,7 @@ def paper_upload(
             if title and title != paper.title:
                 paper.title = title
                 paper.save(update_fields=["title"])
+                packs.schedule(item.meeting)
             number = (paper.versions.aggregate(m=Max("number"))["m"] or 0) + 1
             version = PaperVersion(
                 paper=paper,
@@ -365,6 +367,7 @@ def paper_version_ready(
         paper.current_version = version
         paper.save(update_fields=["current_version"])
         _announce_version(paper, version)
+        packs.schedule(paper.item.meeting)
     audit.record(
         "paper.ready",
         actor_label="ingest",
@@ -414,10 +417,12 @@ def paper_delete(*, actor: User | None, paper: Paper) -> None:
     if actor is None or not policy.can(actor, Action.MANAGE, paper):
         raise PermissionDenied("Not allowed to remove this paper.")
     keys = [key for version in paper.versions.all() for key in version.stored_keys()]
-    board_id = paper.item.meeting.board_id
+    meeting = paper.item.meeting
+    board_id = meeting.board_id
     audit.record("paper.deleted", actor=actor, obj=paper, board_id=board_id, title=paper.title)
     Paper.objects.filter(pk=paper.pk).update(current_version=None)
     paper.delete()
+    packs.schedule(meeting)
     transaction.on_commit(lambda: delete_stored(keys))
 
 
@@ -436,6 +441,7 @@ def paper_move(*, actor: User | None, paper: Paper, direction: str) -> list[Pape
         for position, each in enumerate(papers, start=1):
             each.position = position
         Paper.objects.bulk_update(papers, ["position"])
+        packs.schedule(paper.item.meeting)
     return papers
 
 

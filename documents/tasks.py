@@ -171,3 +171,15 @@ def _store_outputs(
         sprites.append(key)
     thumbnails = {"width": thumbs.get("width"), "sprites": sprites, "cells": thumbs.get("cells", [])} if sprites else {}
     return digest.hexdigest(), rendition.stat().st_size, thumbnails
+
+
+@task()
+def build_pack(meeting_id: int, actor_id: int | None = None) -> str:
+    """Compile the meeting's board pack if it changed; returns the revision's status."""
+    from django.contrib.auth.models import User
+
+    from . import packs
+
+    actor = User.objects.filter(pk=actor_id).first() if actor_id else None
+    pack = packs.pack_build(meeting_id, actor=actor)
+    return str(pack.status) if pack is not None else "missing"

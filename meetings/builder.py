@@ -22,6 +22,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from boardroom import policy
 from boardroom.policy import Action
+from documents import pack_views
 from documents import services as document_services
 from documents.models import Paper, PaperRead, PaperVersion
 
@@ -91,6 +92,7 @@ def builder(request: HttpRequest, pk: int) -> HttpResponse:
             "add_form": AgendaItemForm(meeting=meeting),
             "total_minutes": sum(i.duration_minutes for i in items),
             "editable": meeting.status not in (MeetingStatus.CLOSED, MeetingStatus.MINUTED),
+            **pack_views.status_context(meeting),
         },
     )
 

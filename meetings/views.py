@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from boardroom import policy
 from boardroom.policy import Action
+from documents import packs
 from documents.models import Comment
 
 from . import notices, selectors, services
@@ -168,6 +169,17 @@ ATTENDANCE_BUTTONS = [
 ]
 
 
+def _pack_context(meeting: Meeting, items: list[AgendaItem]) -> dict[str, object]:
+    """The reader's current pack, and where each paper sits in it (once their copy is compiled)."""
+    pack = packs.current_pack(meeting)
+    copy = packs.compiled_cut(pack, [item.pk for item in items]) if pack else None
+    ranges = packs.page_ranges(copy)
+    for item in items:
+        for paper in getattr(item, "visible_papers", []):
+            paper.pack_pages = ranges.get(paper.pk, "")
+    return {"pack": pack, "pack_copy": copy}
+
+
 @login_required
 def meeting_detail(request: HttpRequest, pk: int) -> HttpResponse:
     meeting = policy.get_or_404(request.user, Action.VIEW, Meeting.objects.select_related("board"), pk=pk)
@@ -184,6 +196,7 @@ def meeting_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "items": items,
             "total_minutes": total_minutes,
             "can_manage": policy.can(request.user, Action.MANAGE, meeting),
+            **_pack_context(meeting, items),
             **_live_page_context(request.user, meeting, items),
         },
     )

@@ -20,7 +20,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
 
 from documents import ingest, selectors, services
-from documents.models import PageText, Paper, PaperVersion, VersionStatus
+from documents.models import BoardPack, PackCopy, PageText, Paper, PaperVersion, VersionStatus
 from tests.conftest import BoardWorld
 from tests.pdfs import make_pdf
 
@@ -613,5 +613,12 @@ def test_deleting_a_paper_removes_its_stored_files(
         services.paper_delete(actor=world.member, paper=version.paper)
     with django_capture_on_commit_callbacks(execute=True):
         services.paper_delete(actor=world.secretary, paper=version.paper)
-    assert stored_keys() == before
+    # The meeting's board pack was recompiled without the paper; no earlier pack is kept.
+    packs_now = {key for key in stored_keys() if key.startswith("packs/")}
+    assert stored_keys() - packs_now == before
+    current = BoardPack.objects.filter(meeting=world.meeting, status="ready").order_by("-revision").first()
+    assert current is not None
+    assert version.paper_id not in [p["id"] for item in current.manifest["items"] for p in item["papers"]]
+    assert packs_now == {copy.file.name for copy in PackCopy.objects.all()}
+    assert {copy.pack_id for copy in PackCopy.objects.all()} == {current.pk}
     assert not Paper.objects.filter(pk=version.paper_id).exists()

@@ -157,6 +157,9 @@ LOGGING = {
         "django.request": {"level": "ERROR"},
         # Lock-outs reach the audit log; django-axes' own chatter stays out of the console.
         "axes": {"level": "WARNING"},
+        # WeasyPrint narrates every step of every PDF it makes.
+        "weasyprint": {"level": "WARNING"},
+        "fontTools": {"level": "WARNING"},
     },
 }
 

@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from boardroom import audit
 from boardroom.policy import Action
+from documents import packs
 
 from .. import events, notices
 from ..models import (
@@ -100,6 +101,7 @@ def meeting_advance(*, actor: User | None, meeting: Meeting, to: str, client_id:
     audit.record("meeting.status", actor=actor, obj=meeting, board_id=meeting.board_id, status=to)
     if to == MeetingStatus.PUBLISHED:
         notices.meeting_published(meeting=meeting, actor=actor)
+        packs.schedule(meeting)
     events.event_record(meeting=meeting, type="meeting.status", data={"status": to}, actor=actor, client_id=client_id)
     return meeting
 
@@ -195,6 +197,7 @@ def _agenda_changed(meeting: Meeting, actor: User, change: str) -> None:
     """Members' screens (and sockets' idea of what they may see) refresh after an agenda change."""
     if meeting.status != MeetingStatus.DRAFT:
         events.event_record(meeting=meeting, type="agenda.changed", data={"change": change}, actor=actor)
+        packs.schedule(meeting)
 
 
 def _editable(actor: User | None, meeting: Meeting) -> Meeting:
@@ -223,6 +226,7 @@ def meeting_update(*, actor: User, meeting: Meeting, **changes: object) -> Meeti
     audit.record("meeting.updated", actor=actor, obj=meeting, board_id=meeting.board_id, fields=sorted(changes))
     if meeting.status != MeetingStatus.DRAFT:
         events.event_record(meeting=meeting, type="meeting.updated", data={"fields": sorted(changes)}, actor=actor)
+        packs.schedule(meeting)
     return meeting
 
 

@@ -1,0 +1,116 @@
+"""The board pack and the agenda as PDFs, and the secretary's view of the pack being compiled."""
+
+from __future__ import annotations
+
+from typing import TypeVar
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import FileResponse, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
+from django.shortcuts import redirect, render
+from django.utils.http import content_disposition_header
+from django.views.decorators.http import require_GET, require_POST
+
+from boardroom import audit, policy
+from boardroom.policy import Action
+from meetings.models import Meeting
+
+from . import packs
+
+R = TypeVar("R", bound=HttpResponseBase)
+
+
+def _meeting(request: HttpRequest, pk: int, action: Action = Action.VIEW) -> Meeting:
+    return policy.get_or_404(request.user, action, Meeting.objects.select_related("board"), pk=pk)
+
+
+def _filename(meeting: Meeting, what: str) -> str:
+    return f"{meeting.board.name} {meeting.starts_at:%Y-%m-%d} {what}.pdf"
+
+
+def _pdf_headers(response: R, filename: str, *, download: bool) -> R:
+    response["Content-Disposition"] = content_disposition_header(as_attachment=download, filename=filename) or "inline"
+    response["Cache-Control"] = "private, no-store"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+@login_required
+@require_GET
+def meeting_pack(request: HttpRequest, pk: int) -> HttpResponseBase:
+    """The reader's own board pack: only the items they may see, watermarked if the board says so."""
+    meeting = _meeting(request, pk)
+    pack = packs.current_pack(meeting)
+    if pack is None and packs.building_pack(meeting) is None:
+        # Published before packs existed, or the last build failed: compile it now (or queue it).
+        packs.enqueue_build(meeting.pk, now=True)
+        pack = packs.current_pack(meeting)
+    if pack is None:
+        response = render(request, "documents/pack_pending.html", {"meeting": meeting}, status=503)
+        response["Retry-After"] = "15"
+        return response
+    copy = packs.copy_for(request.user, pack)  # type: ignore[arg-type]
+    if pack.published:
+        packs.mark_opened(pack)
+    audit.record(
+        "pack.view",
+        actor=request.user,
+        obj=meeting,
+        board_id=meeting.board_id,
+        request=request,
+        revision=pack.revision,
+        pages=copy.pages,
+    )
+    stream = FileResponse(copy.file.open("rb"), content_type="application/pdf")
+    stream["ETag"] = f'"pack-{pack.pk}-{copy.pk}"'
+    return _pdf_headers(
+        stream, _filename(meeting, f"board pack r{pack.revision}"), download=request.GET.get("download") == "1"
+    )
+
+
+@login_required
+@require_GET
+def meeting_agenda_pdf(request: HttpRequest, pk: int) -> HttpResponse:
+    """The agenda on its own, as this reader may see it."""
+    meeting = _meeting(request, pk)
+    response = HttpResponse(packs.agenda_pdf(request.user, meeting), content_type="application/pdf")
+    return _pdf_headers(response, _filename(meeting, "agenda"), download=request.GET.get("download") == "1")
+
+
+def status_context(meeting: Meeting) -> dict[str, object]:
+    current = packs.current_pack(meeting)
+    latest = meeting.packs.order_by("-revision").first()
+    building = latest if latest is not None and latest.status == "building" else None
+    stale = building is None and not packs.up_to_date(meeting, latest)
+    return {
+        "meeting": meeting,
+        "current": current,
+        "building": building,
+        "failed": latest if latest is not None and latest.status == "failed" else None,
+        # Changed since the last build: a published meeting's pack is recompiled by itself shortly.
+        "stale": stale,
+        "poll": building is not None or (stale and meeting.status != "draft"),
+        "full_copy": current.copies.filter(reader__isnull=True).order_by("-pages").first() if current else None,
+    }
+
+
+@login_required
+@require_GET
+def pack_status(request: HttpRequest, pk: int) -> HttpResponse:
+    """The pack panel of the builder; it refreshes itself while a build runs."""
+    meeting = _meeting(request, pk, Action.MANAGE)
+    return render(request, "documents/_pack_status.html", status_context(meeting))
+
+
+@login_required
+@require_POST
+def pack_compile(request: HttpRequest, pk: int) -> HttpResponse:
+    """Compile the pack now (a draft's preview, or after a failure); unchanged meetings are not rebuilt."""
+    meeting = _meeting(request, pk, Action.MANAGE)
+    if packs.building_pack(meeting) is None:
+        packs.enqueue_build(meeting.pk, request.user.pk, now=True)
+    if request.headers.get("HX-Request"):
+        return render(request, "documents/_pack_status.html", status_context(meeting))
+    messages.info(request, "The board pack is being compiled.")
+    return redirect("agenda_builder", pk=meeting.pk)
