@@ -396,3 +396,36 @@ def test_written_resolution_pages_follow_the_matrix(world: BoardWorld, role: str
             assert shows_ballot == (f"{name}:participate" in RESOLUTION_EXPECTED[role]), (role, name)
         else:
             assert response.status_code == 404, (role, name, response.status_code)
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_board_packs_and_agenda_pdfs_follow_the_matrix(world: BoardWorld, role: str) -> None:
+    """The pack and the agenda PDF open for whoever may see the meeting, and a pack holds the
+    papers of exactly the items the role may see."""
+    import pypdfium2 as pdfium
+
+    client = Client()
+    if role != "anonymous":
+        sign_in(client, getattr(world, role))
+    for name in ("meeting", "draft", "other_meeting"):
+        meeting = getattr(world, name)
+        for url in (f"/meetings/{meeting.pk}/pack.pdf", f"/meetings/{meeting.pk}/agenda.pdf"):
+            response = client.get(url)
+            if role == "anonymous":
+                assert response.status_code == 302, (name, url)
+            elif f"{name}:view" in EXPECTED[role]:
+                assert response.status_code == 200, (role, name, url)
+            else:
+                assert response.status_code == 404, (role, name, url, response.status_code)
+    if "meeting:view" not in EXPECTED[role]:
+        return
+    response = client.get(f"/meetings/{world.meeting.pk}/pack.pdf")
+    data = b"".join(response.streaming_content)  # type: ignore[attr-defined]
+    doc = pdfium.PdfDocument(data)
+    text = "\n".join(doc[i].get_textpage().get_text_range() for i in range(len(doc)))
+    for name in ("public_paper", "part_b_paper"):
+        paper = getattr(world, name)
+        assert (paper.title in text) == (f"{name}:view" in EXPECTED[role]), (role, name)
+    for name in ("public_item", "part_b_item"):
+        item = getattr(world, name)
+        assert (item.title in text) == (f"{name}:view" in EXPECTED[role]), (role, name)
