@@ -702,7 +702,7 @@ def _print_round(n: int, ours: Figures, raw: Figures) -> None:
             "srv CPU s",
         ),
     ]
-    for name, f in (("ours (daphne x2, channels_redis)", ours), ("raw websockets x2 + PUBLISH", raw)):
+    for name, f in (("ours (daphne x2, Redis fan-out)", ours), ("raw websockets x2 + PUBLISH", raw)):
         rows.append(
             (
                 name,

@@ -1,12 +1,17 @@
 """The meeting socket: /ws/meetings/<id>/ (DESIGN.md, "Live meetings"; docs/live-protocol.md).
 
-A thin edge: authenticate, join the meeting's group, hand client frames to services, forward
+A thin edge: authenticate, join the meeting's fan-out, hand client frames to services, forward
 the events the user may see — in order, exactly once — and replay what a client missed.
+
+A meeting's bells and presence snapshots arrive through ``meetings.fanout`` (one subscription per
+server process and meeting, handed to each socket's in-memory inbox); messages for one user or one
+session (access changed, signed out) through the channel layer's groups.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 import random
@@ -17,12 +22,15 @@ from dataclasses import dataclass
 from typing import Any
 
 from channels.db import database_sync_to_async
+from channels.exceptions import StopConsumer
 from channels.generic.websocket import AsyncWebsocketConsumer
+from channels.layers import get_channel_layer
+from channels.utils import await_many_dispatch
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.serializers.json import DjangoJSONEncoder
 
-from . import live, services
-from .events import encode_frame, meeting_group, session_group, user_group
+from . import fanout, live, services
+from .events import encode_frame, session_group, user_group
 
 log = logging.getLogger(__name__)
 
@@ -34,6 +42,8 @@ REFRESHING_EVENTS = frozenset({"agenda.changed", "declaration.recorded"})
 CLOSE_SIGNED_OUT = 4401
 CLOSE_FORBIDDEN = 4403
 CLOSE_FLOOD = 4429
+# A fan-out message (meetings.fanout) that waited in the socket's inbox.
+INBOX = "fanout.inbox"
 
 
 # Presence snapshots go out at most this often per meeting and server process; arrivals and
@@ -58,10 +68,20 @@ def _presence_throttle(meeting_id: int) -> _PresenceThrottle:
     return per_meeting.setdefault(meeting_id, _PresenceThrottle())
 
 
+# Periodic access re-checks run one at a time per event loop. Sockets opened together fall due
+# together; dozens of re-checks queued at once in the one thread that runs database work made the
+# client commands queued behind them (a comment being posted) wait.
+_recheck_gates: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Semaphore] = weakref.WeakKeyDictionary()
+
+
+def _recheck_gate() -> asyncio.Semaphore:
+    return _recheck_gates.setdefault(asyncio.get_running_loop(), asyncio.Semaphore(1))
+
+
 def _recheck_interval() -> float:
-    """At most ACCESS_RECHECK_SECONDS, spread so that sockets opened together re-check apart."""
+    """At most ACCESS_RECHECK_SECONDS, less a margin for the re-check itself to run."""
     # Jitter, not security (bandit B311).
-    return ACCESS_RECHECK_SECONDS * random.uniform(0.5, 1.0)  # nosec B311
+    return ACCESS_RECHECK_SECONDS * random.uniform(0.85, 1.0)  # nosec B311
 
 
 def _dumps(frame: dict[str, Any]) -> str:
@@ -71,6 +91,74 @@ def _dumps(frame: dict[str, Any]) -> str:
 class MeetingConsumer(AsyncWebsocketConsumer):
     view: live.SocketView | None
     last_sent: int
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        """Channels' consumer loop, with a third source: this socket's fan-out inbox.
+
+        The channel layer's receive is retried instead of ending the socket when Redis is away;
+        the fan-out tells the socket to resynchronise when Redis is back.
+        """
+        self.inbox: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
+        self.inbox_unfinished = 0  # queued in the inbox and not yet handled
+        self.lock = asyncio.Lock()  # one message at a time, whichever way it came
+        self.dispatching = False
+        self.scope = scope
+        self.channel_layer = get_channel_layer(self.channel_layer_alias)
+        sources = [receive, self._inbox_next]
+        if self.channel_layer is not None:
+            self.channel_name = await self.channel_layer.new_channel()
+            self.channel_receive = self._layer_receive
+            sources.append(self._layer_receive)
+        self.base_send = send
+        with contextlib.suppress(StopConsumer):
+            await await_many_dispatch(sources, self.dispatch)
+
+    async def _inbox_next(self) -> dict[str, Any]:
+        return {"type": INBOX, "message": await self.inbox.get()}
+
+    async def _layer_receive(self) -> dict[str, Any]:
+        delay = 0.1
+        while True:
+            try:
+                message: dict[str, Any] = await self.channel_layer.receive(self.channel_name)
+                return message
+            except Exception:  # noqa: BLE001 — Redis away: wait for it; the socket stays open
+                log.debug("channel layer receive failed; retrying", exc_info=True)
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, fanout.RETRY_MAX_S)
+
+    async def fanout_receive(self, message: dict[str, Any]) -> None:
+        """A meeting broadcast from the process's fan-out hub, in the hub's task.
+
+        The common case — the next bell in order, or a presence snapshot, for a socket that is
+        not busy — is sent from here at once: no task wake-up per socket. Anything else (a gap
+        to replay, an event that changes what the user may see, a socket busy with another
+        message or with earlier ones queued) goes to the socket's inbox, handled in order.
+        """
+        if not (self.dispatching or self.inbox_unfinished or self.lock.locked()):
+            async with self.lock:  # free, and nobody waits for it: taken without yielding
+                if await self._forward_now(message):
+                    return
+        self.inbox_unfinished += 1
+        self.inbox.put_nowait(message)
+
+    async def _forward_now(self, message: dict[str, Any]) -> bool:
+        """Send ``message`` if that needs nothing but what the socket holds; False otherwise."""
+        kind = message["type"]
+        if kind == "presence.update":
+            await self.presence_update(message)
+            return True
+        if kind != "meeting.bell" or self.view is None:
+            return False
+        seq = message["seq"]
+        if seq <= self.last_sent:
+            return True  # already sent
+        if seq != self.last_sent + 1 or message["event"] in REFRESHING_EVENTS:
+            return False
+        if self.view.admits(message["audience"], message["item"], message["user"]):
+            await self.send(text_data=message["frame"])
+        self.last_sent = seq
+        return True
 
     async def connect(self) -> None:
         self.view = None
@@ -88,20 +176,27 @@ class MeetingConsumer(AsyncWebsocketConsumer):
         self.user = user
         session = self.scope.get("session")
         self.session_key: str = getattr(session, "session_key", None) or ""
-        if not await database_sync_to_async(live.session_ok)(user, self.session_key):
-            await self.close()
-            return
-        self.view = await database_sync_to_async(live.load_view)(user, self.meeting_id)
-        if self.view is None:
-            await self.close()
-            return
-        self.checked_at = time.monotonic()
-        self.recheck_after = _recheck_interval()
         self.refreshing: asyncio.Future[None] | None = None
-        await self.channel_layer.group_add(meeting_group(self.meeting_id), self.channel_name)
-        await self.channel_layer.group_add(user_group(user.pk), self.channel_name)
-        await self.channel_layer.group_add(session_group(self.session_key), self.channel_name)
+        self.recheck_timer: asyncio.TimerHandle | None = None
+        signed_in, self.view = await database_sync_to_async(live.recheck)(user, self.session_key, self.meeting_id)
+        if not signed_in or self.view is None:
+            self.view = None
+            await self.close()
+            return
+        self.topic = fanout.meeting_topic(self.meeting_id)
+        try:
+            # Joined before the state is read: no bell after that state can be missed.
+            await fanout.hub().join(self.topic, self)
+            self.fanned_in = True
+            await self._join_groups()
+        except Exception:  # noqa: BLE001 — Redis away: refuse the handshake; the client retries
+            log.warning("meeting %s socket refused: live fan-out unavailable", self.meeting_id, exc_info=True)
+            self.view = None
+            await fanout.hub().leave(self.topic, self)
+            await self.close()
+            return
         await self.accept()
+        self._schedule_recheck(first=True)
         state = await database_sync_to_async(live.meeting_state)(self.meeting_id, self.view)
         after = self._after_from_query()
         if after is None:
@@ -120,31 +215,56 @@ class MeetingConsumer(AsyncWebsocketConsumer):
         await self._announce_presence(online)
 
     async def dispatch(self, message: dict[str, Any]) -> None:
-        """Channels' dispatch, without its thread hop on the per-socket hot path.
+        """Channels' dispatch, one message at a time, without its thread hop on the hot paths.
 
         Channels runs ``close_old_connections`` in the (single) sync thread before every handler.
         For a bell or a presence snapshot that is one thread round trip per socket per event,
-        all queued behind one thread: at 500 sockets it was most of the fan-out time. These
-        handlers touch the database only through ``database_sync_to_async``, which closes stale
-        connections itself on the way in and out.
+        all queued behind one thread: at 500 sockets it was most of the fan-out time; for a
+        client frame it is a round trip before the command's own. These handlers touch the
+        database only through ``database_sync_to_async``, which closes stale connections itself
+        on the way in and out.
+
+        The lock keeps the fan-out's direct sends (``fanout_receive``) out while a message is
+        being handled here, so that what this socket sends stays in ``seq`` order.
         """
+        queued = message.get("type") == INBOX
+        if queued:
+            message = message["message"]
         kind = message.get("type")
-        if kind == "meeting.bell":
-            await self.meeting_bell(message)
-        elif kind == "presence.update":
-            await self.presence_update(message)
-        else:
-            await super().dispatch(message)
+        self.dispatching = True
+        try:
+            async with self.lock:
+                if kind == "meeting.bell":
+                    await self.meeting_bell(message)
+                elif kind == "presence.update":
+                    await self.presence_update(message)
+                elif kind == "fanout.resync":
+                    await self.fanout_resync(message)
+                elif kind == "websocket.receive":
+                    await self.websocket_receive(message)  # its handlers open their own connections
+                else:
+                    await super().dispatch(message)
+        finally:
+            self.dispatching = False
+            if queued:
+                self.inbox_unfinished -= 1
 
     async def disconnect(self, code: int) -> None:
         refreshing = getattr(self, "refreshing", None)
         if refreshing is not None:
             refreshing.cancel()
-        if getattr(self, "view", None) is None:
+        timer = getattr(self, "recheck_timer", None)
+        if timer is not None:
+            timer.cancel()
+        if getattr(self, "fanned_in", False):
+            await fanout.hub().leave(self.topic, self)
+        if getattr(self, "view", None) is None and not getattr(self, "joined", False):
             return
-        await self.channel_layer.group_discard(meeting_group(self.meeting_id), self.channel_name)
-        await self.channel_layer.group_discard(user_group(self.user.pk), self.channel_name)
-        await self.channel_layer.group_discard(session_group(self.session_key), self.channel_name)
+        try:
+            await self.channel_layer.group_discard(user_group(self.user.pk), self.channel_name)
+            await self.channel_layer.group_discard(session_group(self.session_key), self.channel_name)
+        except Exception:  # noqa: BLE001 — Redis away; the groups expire on their own
+            log.debug("group discard failed", exc_info=True)
         if getattr(self, "joined", False):
             online = await database_sync_to_async(services.presence_leave)(
                 meeting_id=self.meeting_id, channel_name=self.channel_name
@@ -168,6 +288,28 @@ class MeetingConsumer(AsyncWebsocketConsumer):
             await _send_presence(self.channel_layer, self.meeting_id, online)
         else:
             throttle.pending = asyncio.ensure_future(_presence_later(self.channel_layer, self.meeting_id, wait))
+
+    async def _join_groups(self) -> None:
+        """The user's and the session's groups: access changes and sign-outs reach this socket."""
+        await self.channel_layer.group_add(user_group(self.user.pk), self.channel_name)
+        await self.channel_layer.group_add(session_group(self.session_key), self.channel_name)
+
+    async def fanout_resync(self, message: dict[str, Any]) -> None:
+        """The process's subscription came back after Redis was away: bells (and access changes)
+        sent meanwhile are lost. Re-join the groups (a restarted Redis forgot them), re-check
+        access, and replay the log from the last event sent."""
+        if self.view is None:
+            return
+        for attempt in range(3):
+            try:
+                await self._join_groups()
+                break
+            except Exception:  # noqa: BLE001 — a pooled connection from before the restart; the periodic re-check still runs
+                if attempt == 2:
+                    log.warning("meeting %s socket could not re-join its groups", self.meeting_id, exc_info=True)
+                await asyncio.sleep(0.1 * (attempt + 1))
+        if await self._refresh_view():
+            await self._replay(self.last_sent)
 
     async def presence_update(self, message: dict[str, Any]) -> None:
         if self.view is not None:
@@ -202,12 +344,6 @@ class MeetingConsumer(AsyncWebsocketConsumer):
         seq = message["seq"]
         if seq <= self.last_sent:
             return  # already sent (replayed, or a bell repeated)
-        if self.refreshing is None and time.monotonic() - self.checked_at > self.recheck_after:
-            # The periodic re-check is a safety net (access changes arrive at once as
-            # access.changed): it runs beside delivery, not in front of it. In front, every socket
-            # of a meeting queued its database round trips behind the others' on the same bell —
-            # a one-second stall for everyone each minute at 500 sockets.
-            self.refreshing = asyncio.ensure_future(self._periodic_refresh())
         if seq != self.last_sent + 1:
             await self._replay(self.last_sent)  # a bell was missed: fill the gap from the log
             return
@@ -220,14 +356,34 @@ class MeetingConsumer(AsyncWebsocketConsumer):
             # Items came or went (or changed Part B): what this socket may see has changed.
             await self._refresh_view()
 
+    def _schedule_recheck(self, *, first: bool = False) -> None:
+        """The periodic re-check, a safety net (access changes arrive at once as access.changed):
+        each socket on a timer of its own, jittered, beside delivery and never in front of it.
+
+        Started by bells, sockets that fell due during a quiet spell all re-checked on the first
+        bell after it, and their database work queued in front of the next client commands.
+        """
+        if self.view is not None:
+            delay = _recheck_interval()
+            if first:
+                delay *= random.uniform(0.5, 1.0)  # nosec B311 — sockets opened together re-check apart
+            self.recheck_timer = asyncio.get_running_loop().call_later(delay, self._recheck_now)
+
+    def _recheck_now(self) -> None:
+        self.recheck_timer = None
+        if self.view is not None and self.refreshing is None:
+            self.refreshing = asyncio.ensure_future(self._periodic_refresh())
+
     async def _periodic_refresh(self) -> None:
         try:
-            await self._refresh_view()
-        except Exception:  # noqa: BLE001 — the database being away must not kill the socket; retried on a later bell
+            async with _recheck_gate():
+                if self.view is not None:
+                    await self._refresh_view()
+        except Exception:  # noqa: BLE001 — the database being away must not kill the socket; retried later
             log.warning("access re-check for meeting %s failed", self.meeting_id, exc_info=True)
         finally:
             self.refreshing = None
-            self.recheck_after = _recheck_interval()
+            self._schedule_recheck()
 
     async def access_changed(self, message: dict[str, Any]) -> None:
         await self._refresh_view()
@@ -239,12 +395,12 @@ class MeetingConsumer(AsyncWebsocketConsumer):
 
     async def _refresh_view(self) -> bool:
         """Reload what the user may see; close the socket if they may no longer see the meeting."""
-        if not await database_sync_to_async(live.session_ok)(self.user, self.session_key):
+        signed_in, view = await database_sync_to_async(live.recheck)(self.user, self.session_key, self.meeting_id)
+        if not signed_in:
             self.view = None
             await self.close(code=CLOSE_SIGNED_OUT)
             return False
-        self.view = await database_sync_to_async(live.load_view)(self.user, self.meeting_id)
-        self.checked_at = time.monotonic()
+        self.view = view
         if self.view is None:
             await self.close(code=CLOSE_FORBIDDEN)
             return False
@@ -311,6 +467,9 @@ class MeetingConsumer(AsyncWebsocketConsumer):
             obj = await database_sync_to_async(handler)(self.user, self.meeting_id, frame, client_uuid)
         except PermissionDenied:
             await self._error(str(client_uuid), "forbidden", "You may not do that here.")
+            # Refused: perhaps the person has lost the meeting altogether (taken off the board
+            # while no push reached this process). Look now rather than at the next timer.
+            await self._refresh_view()
             return
         except ValidationError as exc:
             await self._error(str(client_uuid), "invalid", "; ".join(exc.messages))
@@ -325,7 +484,7 @@ async def _send_presence(layer: Any, meeting_id: int, online: list[dict[str, obj
     """Presence is not logged: it is a snapshot, encoded once and sent to every socket."""
     frame = _dumps({"type": "presence", "online": online})
     try:
-        await layer.group_send(meeting_group(meeting_id), {"type": "presence.update", "frame": frame})
+        await fanout.apublish(fanout.meeting_topic(meeting_id), {"type": "presence.update", "frame": frame})
     except Exception:  # noqa: BLE001 — presence is best effort; the next join or ping corrects it
         log.warning("presence update for meeting %s not delivered", meeting_id, exc_info=True)
 

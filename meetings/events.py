@@ -5,10 +5,12 @@ writes the change, so the change and its event commit together or not at all, an
 ``seq`` is taken from a per-meeting counter locked by that same transaction: concurrent writers
 queue on the meeting row and can neither share nor skip a number.
 
-The channel layer only rings the bell: after commit, one message per event goes to the
-meeting's group carrying the frame already encoded, so every socket forwards the same bytes
-without encoding them again. A socket that misses a bell (a dropped connection, a restarted
-process, Redis gone for a while) replays from the database on its next bell or reconnect.
+The bell only rings: after commit, one message per event goes to the meeting's sockets (through
+``meetings.fanout``: one Redis pub/sub message, fanned out in memory by each server process)
+carrying the frame already encoded, so every socket forwards the same bytes without encoding them
+again. A socket that misses a bell (a dropped connection, a restarted process, Redis gone for a
+while) replays from the database on its next bell, on reconnect, or when its process's
+subscription to Redis is back.
 """
 
 from __future__ import annotations
@@ -27,13 +29,10 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
 from django.db.models import F
 
+from . import fanout
 from .models import AgendaItem, Audience, Meeting, MeetingEvent
 
 log = logging.getLogger(__name__)
-
-
-def meeting_group(meeting_id: int) -> str:
-    return f"meeting.{meeting_id}"
 
 
 def user_group(user_id: int) -> str:
@@ -133,7 +132,10 @@ _pending: set[asyncio.Task[None]] = set()
 
 def ring(event: MeetingEvent) -> None:
     """Tell the meeting's sockets about a committed event. Losing a bell loses no event."""
-    _group_send(meeting_group(event.meeting_id), bell_message(event))
+    try:
+        fanout.publish(fanout.meeting_topic(event.meeting_id), bell_message(event))
+    except Exception:  # noqa: BLE001 — Redis being down must never undo or fail a committed write
+        log.warning("bell for meeting %s not rung; sockets will catch up", event.meeting_id, exc_info=True)
 
 
 def access_changed(user_id: int) -> None:

@@ -64,18 +64,28 @@ def session_ok(user: User | AnonymousUser, session_key: str | None) -> bool:
     from importlib import import_module
 
     from django.conf import settings
+    from django.contrib.auth import SESSION_KEY
 
     from boardroom import sessions
 
     if not isinstance(user, User) or not session_key:
         return False
     store = import_module(settings.SESSION_ENGINE).SessionStore(session_key=session_key)
-    if not store.exists(session_key):
+    # Loading is the existence check (one query, not two): a missing or expired session loads
+    # empty, and a session must still be this user's.
+    if store.get(SESSION_KEY) != str(user.pk):
         return False
     problem = sessions.check(user, store, touch=True)
     if store.modified:
         store.save()
     return problem is None
+
+
+def recheck(user: User | AnonymousUser, session_key: str | None, meeting_id: int) -> tuple[bool, SocketView | None]:
+    """Whether the socket's session still stands, and if so its fresh view (one thread hop for both)."""
+    if not session_ok(user, session_key):
+        return False, None
+    return True, load_view(user, meeting_id)
 
 
 def last_seq(meeting_id: int) -> int:

@@ -186,6 +186,30 @@ async def test_a_member_removed_from_the_board_is_disconnected(live_world: Board
     assert output == {"type": "websocket.close", "code": 4403}
 
 
+async def test_access_lost_without_a_push_closes_the_socket_at_the_periodic_re_check(
+    live_world: BoardWorld, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A membership whose term ran out sends no access.changed: the periodic re-check (its own
+    timer per socket, whether or not events flow) closes the socket all the same."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from meetings import consumers
+    from meetings.models import Membership
+
+    monkeypatch.setattr(consumers, "_recheck_interval", lambda: 0.2)
+    member, _ = await _connect(live_world.member, live_world.meeting.pk)
+    yesterday = timezone.localdate() - dt.timedelta(days=1)
+    await database_sync_to_async(Membership.objects.filter(user=live_world.member, board=live_world.board).update)(
+        valid_from=yesterday - dt.timedelta(days=30), valid_until=yesterday
+    )
+    output = await member.receive_output(timeout=5)
+    while output["type"] == "websocket.send":
+        output = await member.receive_output(timeout=5)
+    assert output == {"type": "websocket.close", "code": 4403}
+
+
 @pytest.mark.parametrize(
     ("text", "code"),
     [
