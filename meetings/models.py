@@ -21,6 +21,13 @@ class PackAdditions(models.TextChoices):
     REISSUE = "reissue", "Reissue: the pack is renumbered from the start"
 
 
+class PublicPartB(models.TextChoices):
+    """How Part B (confidential) items appear on a board's public site. Their papers never do."""
+
+    TITLE = "title", "Show the item's title, marked “exempt — not for publication”"
+    HIDDEN = "hidden", "Leave Part B items out of the public agenda entirely"
+
+
 class Board(models.Model):
     """A board or committee: the unit that owns meetings and grants access."""
 
@@ -58,6 +65,36 @@ class Board(models.Model):
         default=PackAdditions.SUPPLEMENT,
         help_text="What happens to page numbers when a paper arrives after the pack was published",
     )
+    # The public site (the ``public`` app): off for a new board; boards that work in the open opt in.
+    public_site = models.BooleanField(
+        default=False,
+        help_text="Publish meetings, the public agenda, public papers and decisions on a public site (no sign-in)",
+    )
+    public_part_b = models.CharField(
+        max_length=8,
+        choices=PublicPartB.choices,
+        default=PublicPartB.TITLE,
+        verbose_name="Part B items on the public site",
+        help_text="Part B papers are never published, whichever you choose",
+    )
+    public_questions = models.BooleanField(
+        default=True,
+        help_text="Citizens may send questions and suggestions on public items before a meeting (you moderate them)",
+    )
+    paper_saved_public = models.BooleanField(
+        default=False, help_text="Show the paper, printing and postage saved on the public site"
+    )
+    paper_cost_per_sheet = models.DecimalField(
+        max_digits=7, decimal_places=3, default=Decimal("0.010"), help_text="Cost of one A4 sheet of paper"
+    )
+    print_cost_per_page = models.DecimalField(
+        max_digits=7, decimal_places=3, default=Decimal("0.040"), help_text="Cost of printing one page (toner, machine)"
+    )
+    postage_per_pack = models.DecimalField(
+        max_digits=7, decimal_places=2, default=Decimal("2.50"), help_text="Cost of posting one member's papers"
+    )
+    print_double_sided = models.BooleanField(default=True, help_text="Printed packs would be double-sided")
+    currency_symbol = models.CharField(max_length=3, default="£")
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
