@@ -622,6 +622,8 @@ def rewrite(src: Path, dest: Path, max_pages: int) -> tuple[int, list[str], bool
     """Sanitise ``src`` into a linearized clean rewrite at ``dest``: (pages, stripped, repaired)."""
     import pikepdf
 
+    from documents.pagetree import balance_page_tree
+
     pdf = open_pdf(src)
     try:
         repaired = bool(pdf.get_warnings())
@@ -635,6 +637,7 @@ def rewrite(src: Path, dest: Path, max_pages: int) -> tuple[int, list[str], bool
             raise Refusal(too_many_pages(pages, max_pages))
         stripped = sanitize(pdf)
         try:
+            balance_page_tree(pdf)
             pdf.save(dest, linearize=True, encryption=False)
         except pikepdf.PdfError:
             raise Refusal(DAMAGED) from None

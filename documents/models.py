@@ -255,3 +255,60 @@ class PackCopy(models.Model):
 
     def __str__(self) -> str:
         return f"{self.pack} ({self.cut[:8]})"
+
+
+class AnnotationKind(models.TextChoices):
+    HIGHLIGHT = "highlight", "Highlight"
+    INK = "ink", "Ink"
+    NOTE = "note", "Note"
+
+
+class Visibility(models.TextChoices):
+    PRIVATE = "private", "Only me"
+    SHARED = "shared", "The board"
+
+
+class Annotation(models.Model):
+    """A reader's mark on one version of a paper, anchored as a W3C Web Annotation target.
+
+    The anchor is the page (1-based), rectangles on it in PDF points (x, y from the bottom left,
+    width, height, in the page's user space), and for text: the quote (exact, prefix, suffix)
+    and its position in the page's text. Ink keeps its strokes in the same coordinates. When the
+    paper gets a new version, the annotation is carried to it (re-anchored by its quote) as a
+    new row pointing back here; one that cannot be placed is kept as ``orphaned``.
+    """
+
+    paper = models.ForeignKey(Paper, on_delete=models.CASCADE, related_name="annotations")
+    version = models.ForeignKey(PaperVersion, on_delete=models.CASCADE, related_name="annotations")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="annotations")
+    kind = models.CharField(max_length=12, choices=AnnotationKind.choices)
+    visibility = models.CharField(max_length=8, choices=Visibility.choices, default=Visibility.PRIVATE)
+    page = models.PositiveIntegerField()
+    rects = models.JSONField(default=list, blank=True)  # [[x, y, w, h], ...]
+    ink = models.JSONField(default=list, blank=True)  # [[[x, y], ...], ...] strokes
+    quote_exact = models.TextField(blank=True, max_length=4000)
+    quote_prefix = models.CharField(max_length=200, blank=True)
+    quote_suffix = models.CharField(max_length=200, blank=True)
+    text_start = models.IntegerField(null=True, blank=True)
+    text_end = models.IntegerField(null=True, blank=True)
+    body = models.TextField(blank=True, max_length=5000)
+    color = models.CharField(max_length=7, default="#ffd400")
+    # The id the author's device gave it: an offline device retrying the same save finds it.
+    client_id = models.UUIDField()
+    carried_from = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="carried_to"
+    )
+    orphaned = models.BooleanField(default=False, help_text="Its text could not be found in this version")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    deleted_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["version", "page", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["author", "client_id"], name="annotation_unique_client_id"),
+        ]
+        indexes = [models.Index(fields=["version", "author"]), models.Index(fields=["version", "visibility"])]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} on {self.paper} p{self.page}"

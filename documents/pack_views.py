@@ -6,7 +6,7 @@ from typing import TypeVar
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import FileResponse, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils.http import content_disposition_header
@@ -17,6 +17,8 @@ from boardroom.policy import Action
 from meetings.models import Meeting
 
 from . import packs
+from .models import BoardPack, PackStatus
+from .views import first_request, stored_file_response
 
 R = TypeVar("R", bound=HttpResponseBase)
 
@@ -41,6 +43,16 @@ def _pdf_headers(response: R, filename: str, *, download: bool) -> R:
 def meeting_pack(request: HttpRequest, pk: int) -> HttpResponseBase:
     """The reader's own board pack: only the items they may see, watermarked if the board says so."""
     meeting = _meeting(request, pk)
+    wanted = request.GET.get("r", "")
+    if wanted:
+        # A reader fetching parts of the revision it opened keeps getting that revision.
+        if not wanted.isdigit():
+            raise Http404("No such revision.")
+        pack = meeting.packs.filter(revision=int(wanted), status=PackStatus.READY).first()
+        current = packs.current_pack(meeting)
+        if pack is None or (pack != current and packs.compiled_copy_for(request.user, pack) is None):  # type: ignore[arg-type]
+            raise Http404("That revision of the pack has been replaced.")
+        return _pack_file(request, meeting, pack)
     pack = packs.current_pack(meeting)
     if pack is None and packs.building_pack(meeting) is None:
         # Published before packs existed, or the last build failed: compile it now (or queue it).
@@ -50,22 +62,30 @@ def meeting_pack(request: HttpRequest, pk: int) -> HttpResponseBase:
         response = render(request, "documents/pack_pending.html", {"meeting": meeting}, status=503)
         response["Retry-After"] = "15"
         return response
-    copy = packs.copy_for(request.user, pack)  # type: ignore[arg-type]
-    if pack.published:
-        packs.mark_opened(pack)
-    audit.record(
-        "pack.view",
-        actor=request.user,
-        obj=meeting,
-        board_id=meeting.board_id,
-        request=request,
-        revision=pack.revision,
-        pages=copy.pages,
-    )
-    stream = FileResponse(copy.file.open("rb"), content_type="application/pdf")
-    stream["ETag"] = f'"pack-{pack.pk}-{copy.pk}"'
-    return _pdf_headers(
-        stream, _filename(meeting, f"board pack r{pack.revision}"), download=request.GET.get("download") == "1"
+    return _pack_file(request, meeting, pack)
+
+
+def _pack_file(request: HttpRequest, meeting: Meeting, pack: BoardPack) -> HttpResponseBase:
+    copy = packs.compiled_copy_for(request.user, pack) or packs.copy_for(request.user, pack)  # type: ignore[arg-type]
+    if first_request(request):
+        if pack.published:
+            packs.mark_opened(pack)
+        audit.record(
+            "pack.view",
+            actor=request.user,
+            obj=meeting,
+            board_id=meeting.board_id,
+            request=request,
+            revision=pack.revision,
+            pages=copy.pages,
+        )
+    return stored_file_response(
+        request,
+        copy.file.name or "",
+        size=copy.size,
+        etag=f"pack-{pack.pk}-{copy.pk}",
+        filename=_filename(meeting, f"board pack r{pack.revision}"),
+        download=request.GET.get("download") == "1",
     )
 
 

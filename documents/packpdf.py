@@ -29,6 +29,8 @@ from typing import Any
 import pikepdf
 from pikepdf import Array, Dictionary, Name, Pdf, Stream
 
+from .pagetree import balance_page_tree
+
 logger = logging.getLogger(__name__)
 
 # Object streams off: qpdf's own check then finds pikepdf's linearization hint tables exact
@@ -234,6 +236,7 @@ def assemble(
         _stamp_footers(pdf, plan, front_pages)
         pdf.Root.PageMode = Name.UseOutlines
         pdf.docinfo[Name.Producer] = "Boardroom"
+        balance_page_tree(pdf)
         pdf.save(out_path, linearize=linearize, compress_streams=True, object_stream_mode=OBJECT_STREAMS)
         return Built(pages=len(pdf.pages), front=front_pages, papers=papers, items=items)
 
@@ -518,5 +521,6 @@ def watermark(src_path: Path, out_path: Path, lines: Sequence[str], *, linearize
             _add_resource(page, "/XObject", WATERMARK_FORM_NAME, form)
             page.contents_add(save_state, prepend=True)
             page.contents_add(stream)
+        balance_page_tree(pdf)
         pdf.save(out_path, linearize=linearize, compress_streams=True, object_stream_mode=OBJECT_STREAMS)
         return len(pdf.pages)

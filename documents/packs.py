@@ -231,6 +231,23 @@ def front_context(manifest: dict[str, Any], items: list[dict[str, Any]], labels:
     }
 
 
+def refusing_fetcher() -> Any:
+    """WeasyPrint's URL fetcher for packs: nothing is fetched, not a file, not the network (the
+    cover and agenda need no resource; anything asking for one is refused and noted)."""
+    from weasyprint.urls import URLFetcher
+
+    class RefusingFetcher(URLFetcher):  # type: ignore[misc]
+        def __init__(self) -> None:
+            super().__init__(allowed_protocols=(), allow_redirects=False, fail_on_errors=False)
+            self.refused: list[str] = []
+
+        def fetch(self, url: str, headers: Any = None) -> Any:
+            self.refused.append(url[:200])
+            raise ValueError("board packs load no external resources")
+
+    return RefusingFetcher()
+
+
 @functools.cache
 def _font_config() -> Any:
     """One font configuration per process: fontconfig's set-up is not redone for every PDF."""
@@ -244,7 +261,9 @@ def render_pdf(template: str, context: dict[str, Any]) -> tuple[bytes, dict[str,
     import weasyprint
 
     html = render_to_string(template, context)
-    document = weasyprint.HTML(string=html, base_url=None).render(font_config=_font_config())
+    document = weasyprint.HTML(string=html, base_url=None, url_fetcher=refusing_fetcher()).render(
+        font_config=_font_config()
+    )
     anchors: dict[str, int] = {}
     for index, page in enumerate(document.pages):
         for name in page.anchors:
@@ -562,6 +581,22 @@ def copy_for(user: User, pack: BoardPack) -> PackCopy:
     """The reader's own pack file: their cut, watermarked for them if the board wants it."""
     items = reader_items(user, [item["id"] for item in pack.manifest["items"]])
     cut = compile_cut(pack, items)
+    return _own(cut, user)
+
+
+def compiled_copy_for(user: User, pack: BoardPack) -> PackCopy | None:
+    """The reader's file of ``pack`` if it still exists; never compiles (for replaced revisions)."""
+    items = reader_items(user, [item["id"] for item in pack.manifest["items"]])
+    cut = PackCopy.objects.filter(pack=pack, cut=cut_key(items), reader__isnull=True).first()
+    if cut is None:
+        return None
+    if pack.meeting.board.pack_watermark:
+        return PackCopy.objects.filter(pack=pack, cut=cut.cut, reader=user).first()
+    return cut
+
+
+def _own(cut: PackCopy, user: User) -> PackCopy:
+    pack = cut.pack
     if not pack.meeting.board.pack_watermark:
         return cut
     own = PackCopy.objects.filter(pack=pack, cut=cut.cut, reader=user).first()

@@ -183,3 +183,11 @@ def build_pack(meeting_id: int, actor_id: int | None = None) -> str:
     actor = User.objects.filter(pk=actor_id).first() if actor_id else None
     pack = packs.pack_build(meeting_id, actor=actor)
     return str(pack.status) if pack is not None else "missing"
+
+
+@task()
+def carry_annotations(paper_id: int) -> int:
+    """Re-anchor the paper's annotations on its new current version; returns how many moved."""
+    from . import annotating
+
+    return annotating.carry_forward(paper_id=paper_id)

@@ -1,7 +1,9 @@
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
-from django.http import FileResponse, Http404, HttpRequest
+from django.core.files.storage import default_storage
+from django.http import Http404, HttpRequest, HttpResponseRedirect
+from django.http.response import HttpResponseBase
 from django.utils.http import content_disposition_header
 
 from boardroom import audit, policy
@@ -9,21 +11,78 @@ from boardroom.policy import Action
 
 from . import services
 from .models import Paper, PaperVersion, VersionStatus
+from .ranges import ranged_response
+
+# How long a presigned S3 link to a paper lasts: long enough to start reading, no longer.
+PRESIGNED_SECONDS = 120
 
 
-def _pdf_response(paper: Paper, version: PaperVersion) -> FileResponse:
-    response = FileResponse(version.file.open("rb"), content_type="application/pdf")
+def first_request(request: HttpRequest) -> bool:
+    """Whether this is someone opening the file, not a reader fetching the next part of it."""
+    header = request.headers.get("Range", "")
+    return not header or header.replace(" ", "").startswith("bytes=0-")
+
+
+def stored_file_response(
+    request: HttpRequest,
+    name: str,
+    *,
+    size: int,
+    etag: str,
+    filename: str,
+    download: bool = False,
+    cache_control: str = "private, no-store",
+) -> HttpResponseBase:
+    """A stored PDF for someone the policy has already let through.
+
+    On disk it is served here, answering range requests. On S3 the browser is sent to a
+    presigned URL that expires in a few minutes (S3 answers the ranges itself); the bucket's
+    CORS rule (``manage.py s3_cors``) lets the reader see the range headers.
+    """
+    if hasattr(default_storage, "bucket_name"):
+        disposition = content_disposition_header(as_attachment=download, filename=filename) or "inline"
+        url = default_storage.url(  # type: ignore[call-arg]  # S3Storage.url takes these
+            name,
+            parameters={
+                "ResponseContentDisposition": disposition,
+                "ResponseContentType": "application/pdf",
+                "ResponseCacheControl": cache_control,
+            },
+            expire=PRESIGNED_SECONDS,
+        )
+        redirect = HttpResponseRedirect(url)
+        redirect["Cache-Control"] = "private, no-store"  # the link itself is for this person only
+        return redirect
+    return ranged_response(
+        request,
+        lambda: default_storage.open(name, "rb"),
+        size=size,
+        etag=etag,
+        filename=filename,
+        download=download,
+        cache_control=cache_control,
+    )
+
+
+def _pdf_response(
+    request: HttpRequest, paper: Paper, version: PaperVersion, *, cache_control: str = "private, no-store"
+) -> HttpResponseBase:
     suffix = f" (version {version.number})" if version.pk != paper.current_version_id else ""
     filename = f"{paper.item.number} {paper.title}{suffix}.pdf".strip()
-    response["Content-Disposition"] = content_disposition_header(as_attachment=False, filename=filename) or "inline"
-    response["Cache-Control"] = "private, no-store"
-    response["X-Content-Type-Options"] = "nosniff"
-    response["ETag"] = f'"{version.sha256}"'
-    return response
+    size = version.size or version.file.size
+    return stored_file_response(
+        request,
+        version.file.name or "",
+        size=size,
+        etag=version.sha256 or f"v{version.pk}",
+        filename=filename,
+        download=request.GET.get("download") == "1",
+        cache_control=cache_control,
+    )
 
 
 @login_required
-def paper_download(request: HttpRequest, pk: int) -> FileResponse:
+def paper_download(request: HttpRequest, pk: int) -> HttpResponseBase:
     """The current PDF of a paper, for those who may see its agenda item."""
     paper = policy.get_or_404(
         request.user, Action.VIEW, Paper.objects.select_related("item__meeting", "current_version"), pk=pk
@@ -31,6 +90,8 @@ def paper_download(request: HttpRequest, pk: int) -> FileResponse:
     version = paper.current_version
     if version is None:
         raise Http404("This paper has no file yet.")
+    if not first_request(request):
+        return _pdf_response(request, paper, version)  # the next part of a file already opened
     services.paper_opened(user=request.user, paper=paper, version=version)  # type: ignore[arg-type]
     audit.record(
         "paper.view",
@@ -41,16 +102,18 @@ def paper_download(request: HttpRequest, pk: int) -> FileResponse:
         version=version.number,
         sha256=version.sha256,
     )
-    return _pdf_response(paper, version)
+    return _pdf_response(request, paper, version)
 
 
 @login_required
-def paper_version_download(request: HttpRequest, pk: int, number: int) -> FileResponse:
+def paper_version_download(request: HttpRequest, pk: int, number: int) -> HttpResponseBase:
     """An earlier (or the current) version of a paper, for those who manage the board."""
     paper = policy.get_or_404(request.user, Action.MANAGE, Paper.objects.select_related("item__meeting"), pk=pk)
     version = PaperVersion.objects.filter(paper=paper, number=number, status=VersionStatus.READY).first()
     if version is None:
         raise Http404("No such version.")
+    if not first_request(request):
+        return _pdf_response(request, paper, version)
     audit.record(
         "paper.view",
         actor=request.user,
@@ -60,4 +123,4 @@ def paper_version_download(request: HttpRequest, pk: int, number: int) -> FileRe
         version=version.number,
         sha256=version.sha256,
     )
-    return _pdf_response(paper, version)
+    return _pdf_response(request, paper, version)

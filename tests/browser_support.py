@@ -124,6 +124,17 @@ class Site:
             with page.expect_navigation():
                 button.click()
 
+    def sign_in_with_code(self, page: Page, username: str) -> None:
+        """Sign in as someone with an authenticator app, typing the code it shows if asked."""
+        from tests.auth import authenticator, current_code
+
+        device = authenticator(getattr(self.world, username))
+        self.sign_in(page, username)
+        if "/accounts/verify/" in page.url:
+            page.get_by_label("Code").fill(current_code(device))
+            with page.expect_navigation():
+                page.get_by_role("button", name="Continue").tap()
+
     def screenshot(self, page: Page, name: str) -> Path:
         """Save a full-page PNG into test-artifacts/ (gitignored) for a person to look at."""
         ARTIFACTS.mkdir(exist_ok=True)
@@ -242,15 +253,37 @@ def ipad(site: Site) -> Iterator[Page]:
 # --- a real ASGI server, for pages that use the meeting socket --------------------------------
 
 
-def _serve_test_database() -> None:
+# The folder of stored files each ASGI test server reads (by its URL): the tests point their own
+# storage at it, so a paper stored by a test is the file the server sends.
+_SERVER_FILES: dict[str, str] = {}
+
+
+def _on_disk(storages: dict[str, Any], location: str) -> dict[str, Any]:
+    default = storages["default"]
+    if not default["BACKEND"].endswith("FileSystemStorage"):
+        return storages  # S3: the server and the tests share the bucket already
+    return {**storages, "default": {**default, "OPTIONS": {**default.get("OPTIONS", {}), "location": location}}}
+
+
+def _serve_test_database(files: str = "") -> None:
     """Runs in the forked server process: point Django at the test database, on fresh connections.
 
     Function-scoped settings fixtures do not reach this process, so what they change for the
-    test data must be repeated here: the tests' users have fast (MD5) password hashes.
+    test data must be repeated here: the tests' users have fast (MD5) password hashes, and
+    files are kept in the folder the tests store them in.
     """
+    from asgiref.sync import SyncToAsync
     from django.conf import settings
     from django.db import connections
 
+    # The fork inherits the parent's database-thread executor but not its thread: a new one.
+    SyncToAsync.single_thread_executor = type(SyncToAsync.single_thread_executor)(max_workers=1)
+    if files:
+        from django.core.signals import setting_changed
+
+        settings.STORAGES = _on_disk(settings.STORAGES, files)
+        # What override_settings does: the storages (and default_storage) are made again.
+        setting_changed.send(sender=type(settings), setting="STORAGES", value=settings.STORAGES, enter=True)
     # The fork already carries the test database's settings (pytest-django switched them before
     # the server started); channels' set_database_connection() would add a second "test_".
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
@@ -258,7 +291,7 @@ def _serve_test_database() -> None:
 
 
 @pytest.fixture(scope="module")
-def asgi_server(django_db_setup: None, django_db_blocker: Any) -> Iterator[str]:
+def asgi_server(django_db_setup: None, django_db_blocker: Any, tmp_path_factory: Any) -> Iterator[str]:
     """Daphne serving ``boardroom.asgi`` (HTTP and websockets) in a forked process, on the test database.
 
     pytest-django's ``live_server`` is WSGI: it cannot upgrade to a websocket. Channels'
@@ -272,6 +305,7 @@ def asgi_server(django_db_setup: None, django_db_blocker: Any) -> Iterator[str]:
     from daphne.testing import DaphneProcess
     from django.contrib.staticfiles.handlers import ASGIStaticFilesHandler
 
+    files = str(tmp_path_factory.mktemp("live-files"))
     with django_db_blocker.unblock():
         from django.db import connections
 
@@ -279,21 +313,24 @@ def asgi_server(django_db_setup: None, django_db_blocker: Any) -> Iterator[str]:
         server = DaphneProcess(
             "127.0.0.1",
             partial(make_application, static_wrapper=ASGIStaticFilesHandler),
-            setup=_serve_test_database,
+            setup=partial(_serve_test_database, files),
         )
         server.start()
     try:
         if not server.ready.wait(timeout=30):
             raise RuntimeError("the ASGI test server did not start")
-        yield f"http://127.0.0.1:{server.port.value}"
+        url = f"http://127.0.0.1:{server.port.value}"
+        _SERVER_FILES[url] = files
+        yield url
     finally:
         server.terminate()
         server.join(timeout=10)
 
 
 @pytest.fixture
-def live_site(transactional_db: None, asgi_server: str, browser: Browser) -> Site:
+def live_site(transactional_db: None, asgi_server: str, browser: Browser, settings: Any) -> Site:
     """Like ``site``, served by the ASGI server so pages can open the meeting socket."""
+    settings.STORAGES = _on_disk(settings.STORAGES, _SERVER_FILES[asgi_server])
     world = build_world()
     enrich(world)
     for name in ("meeting", "public_item", "part_b_item"):

@@ -13,6 +13,7 @@ from boardroom.models import AuditEvent
 from meetings import services
 from tests.auth import sign_in
 from tests.conftest import BoardWorld
+from tests.downloads import opened
 
 
 def _actions() -> list[str]:
@@ -39,7 +40,7 @@ def test_sign_in_failures_are_recorded_without_the_password(world: BoardWorld) -
 def test_reading_a_paper_and_being_refused_are_recorded(world: BoardWorld) -> None:
     client = Client()
     sign_in(client, world.observer)
-    assert client.get(f"/papers/{world.public_paper.pk}/pdf").status_code == 200
+    assert opened(client.get(f"/papers/{world.public_paper.pk}/pdf"))
     assert client.get(f"/papers/{world.part_b_paper.pk}/pdf").status_code == 404
     viewed = AuditEvent.objects.get(action="paper.view")
     assert viewed.actor == world.observer and viewed.object_id == str(world.public_paper.pk)

@@ -73,11 +73,13 @@ def test_member_signs_in_by_touch_and_reads_the_agenda_with_part_b(ipad: Page, s
     assert box is not None and box["height"] >= 56, "papers are large, tappable rows"
     site.screenshot(ipad, "member-meeting-820x1180")
 
-    # The paper opens from a tap (the PDF endpoint answers for a member).
-    with ipad.expect_response(lambda r: "/papers/" in r.url) as response:
+    # The paper opens in the reader from a tap (the PDF endpoint answers for a member).
+    with ipad.expect_response(lambda r: "/papers/" in r.url and r.url.endswith("/pdf"), timeout=30_000) as response:
         accounts.tap()
-    assert response.value.status == 200
+    assert response.value.status in (200, 206)
     assert response.value.headers["content-type"] == "application/pdf"
+    ipad.locator("[data-reader][data-ready=true]").wait_for(timeout=30_000)
+    assert "/read" in ipad.url
 
 
 def test_observer_does_not_see_the_part_b_item_or_its_paper(ipad: Page, site: Site) -> None:

@@ -11,6 +11,7 @@ from django.test import Client
 from meetings.models import AgendaItem, Meeting, MeetingStatus
 from tests.auth import sign_in
 from tests.conftest import BoardWorld
+from tests.downloads import opened
 
 
 @pytest.fixture
@@ -147,7 +148,7 @@ def test_earlier_versions_stay_with_the_secretary_and_members_see_what_changed(
         data=make_pdf(["Accounts", "p2 revised"]),
         note="Corrected the cash figure",
     )
-    assert secretary.get(f"/papers/{world.public_paper.pk}/versions/1/pdf").status_code == 200
+    assert opened(secretary.get(f"/papers/{world.public_paper.pk}/versions/1/pdf"))
     assert "v1" in secretary.get(f"/meetings/{world.meeting.pk}/agenda/").content.decode()
     member = sign_in(Client(), world.member)
     assert member.get(f"/papers/{world.public_paper.pk}/versions/1/pdf").status_code == 403

@@ -372,3 +372,25 @@ def test_until_somebody_opens_the_pack_a_late_paper_simply_renumbers_it(full_wor
     ]
     assert all(label.isdigit() for label in labels)
     assert not Notice.objects.filter(text__contains="board pack").exists()
+
+
+def test_the_front_matter_fetches_no_file_and_no_url(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Whatever the HTML asks for (a local file, the network), the pack's renderer fetches none."""
+    made: list[Any] = []
+    real = packs.refusing_fetcher
+
+    def spy() -> Any:
+        made.append(real())
+        return made[-1]
+
+    monkeypatch.setattr(packs, "refusing_fetcher", spy)
+    hostile = (
+        '<html><head><link rel="stylesheet" href="http://example.com/x.css"></head><body>'
+        '<img src="file:///etc/passwd"><img src="https://example.com/tracker.png">'
+        '<p style="background: url(file:///etc/shadow)">Agenda</p></body></html>'
+    )
+    monkeypatch.setattr(packs, "render_to_string", lambda template, context: hostile)
+    pdf, _anchors = packs.render_pdf("documents/pack_front.html", {})
+    assert pdf.startswith(b"%PDF") and b"root:" not in pdf
+    asked = {url for fetcher in made for url in fetcher.refused}
+    assert asked >= {"file:///etc/passwd", "https://example.com/tracker.png", "http://example.com/x.css"}

@@ -102,3 +102,45 @@ def test_paper_file_key_is_made_by_the_server_not_the_uploader(world):
         assert stored.read() == data
     if S3_MODE:
         assert _bucket_keys(_object_key(name)) == [_object_key(name)]
+
+
+@pytest.mark.skipif(not S3_MODE, reason="S3 mode only: S3_BUCKET is not set (run `make test-services`)")
+@pytest.mark.django_db
+def test_on_s3_a_reader_is_sent_to_a_short_lived_url_that_answers_ranges(world):
+    import urllib.request
+
+    from django.core.management import call_command
+    from django.test import Client
+
+    from tests.auth import sign_in
+
+    paper = world.public_paper
+    client = sign_in(Client(), world.member)
+    response = client.get(f"/papers/{paper.pk}/pdf")
+    assert response.status_code == 302
+    url = response["Location"]
+    assert url.startswith(os.environ["S3_ENDPOINT_URL"]) and "X-Amz-Expires=120" in url
+    assert response["Cache-Control"] == "private, no-store"
+    request = urllib.request.Request(url, headers={"Range": "bytes=0-99"})
+    with urllib.request.urlopen(request) as fetched:  # noqa: S310 — the test's own loopback endpoint
+        assert fetched.status == 206
+        assert len(fetched.read()) == 100
+        assert fetched.headers["Content-Range"].startswith("bytes 0-99/")
+    # Nobody else gets a link at all.
+    assert sign_in(Client(), world.outsider).get(f"/papers/{paper.pk}/pdf").status_code == 404
+    assert sign_in(Client(), world.observer).get(f"/papers/{world.part_b_paper.pk}/pdf").status_code == 404
+
+    call_command("s3_cors", origin=["https://board.example.org"])
+    client = default_storage.bucket.meta.client  # type: ignore[attr-defined]
+    rules = client.get_bucket_cors(Bucket=os.environ["S3_BUCKET"])["CORSRules"]
+    assert "https://board.example.org" in rules[0]["AllowedOrigins"]
+    assert {"Content-Range", "Accept-Ranges", "Content-Length"} <= set(rules[0]["ExposeHeaders"])
+
+
+@pytest.mark.skipif(S3_MODE, reason="embedded mode only: S3_BUCKET is set")
+def test_the_cors_command_says_clearly_when_files_are_not_on_s3():
+    from django.core.management import call_command
+    from django.core.management.base import CommandError
+
+    with pytest.raises(CommandError, match="not on S3"):
+        call_command("s3_cors")

@@ -7,6 +7,7 @@ from django.test import Client
 
 from tests.auth import sign_in
 from tests.conftest import BoardWorld
+from tests.downloads import pdf_bytes
 
 
 @pytest.fixture
@@ -73,12 +74,16 @@ def test_logout_needs_post_and_ends_the_session(member_client: Client) -> None:
 
 def test_paper_download_headers(member_client: Client, world: BoardWorld) -> None:
     response = member_client.get(f"/papers/{world.part_b_paper.pk}/pdf")
-    assert response.status_code == 200
-    assert response["Content-Type"] == "application/pdf"
     assert response["Cache-Control"] == "private, no-store"
-    assert response["X-Content-Type-Options"] == "nosniff"
-    assert response["Content-Disposition"].startswith("inline;")
-    assert b"".join(response.streaming_content).startswith(b"%PDF-")  # type: ignore[attr-defined]
+    if response.status_code == 302:  # files on S3: a presigned link that sets the same headers
+        assert "response-cache-control=private" in response["Location"].lower()
+        assert "response-content-disposition=inline" in response["Location"].lower()
+    else:
+        assert response.status_code == 200
+        assert response["Content-Type"] == "application/pdf"
+        assert response["X-Content-Type-Options"] == "nosniff"
+        assert response["Content-Disposition"].startswith("inline;")
+    assert pdf_bytes(response).startswith(b"%PDF-")
 
 
 def test_healthz_is_trivial(client: Client, db: None) -> None:

@@ -1,0 +1,106 @@
+"""Reading offline: the service worker, what a meeting needs on the device, and what may stay.
+
+A member makes a meeting available offline from its page: the browser stores the meeting
+page, each paper it may read (reader page, PDF, thumbnails, its annotations) and the board
+pack in Cache Storage. Every time the app is opened online it asks ``/offline/keep.json``
+which meetings the person may still keep; anything else is deleted from the device (a member
+removed from the board, a paper withdrawn: a remote wipe). Signing out deletes everything.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from django.conf import settings
+from django.contrib.auth.decorators import login_required
+from django.contrib.auth.models import User
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.templatetags.static import static
+from django.urls import reverse
+from django.views.decorators.http import require_GET
+
+from boardroom import policy
+from boardroom.policy import Action
+from meetings import selectors as meeting_selectors
+from meetings.models import Meeting
+
+from . import packs
+from .models import PaperVersion
+
+SW_SOURCE = Path(settings.BASE_DIR) / "static" / "js" / "sw.js"
+
+# What the reader needs around the paper itself.
+APP_ASSETS = [
+    "css/app.css",
+    "css/forms.css",
+    "css/reader.css",
+    "js/reader.js",
+    "js/live-socket.js",
+    "js/offline-store.js",
+    "js/offline.js",
+    "js/meeting-live.js",
+    "vendor/pdfjs/pdf.min.mjs",
+    "vendor/pdfjs/pdf.worker.min.mjs",
+    "vendor/pdfjs-web/pdf_viewer.mjs",
+    "vendor/pdfjs-web/pdf_viewer.css",
+]
+
+
+@require_GET
+def service_worker(request: HttpRequest) -> HttpResponse:
+    """The service worker, from the site root so that it may look after every page."""
+    response = HttpResponse(SW_SOURCE.read_bytes(), content_type="text/javascript; charset=utf-8")
+    response["Service-Worker-Allowed"] = "/"
+    response["Cache-Control"] = "no-cache"
+    return response
+
+
+def _meeting_urls(user: User, meeting: Meeting) -> list[str]:
+    urls = [meeting.get_absolute_url()]
+    for item in meeting_selectors.agenda_for(user, meeting):
+        for paper in getattr(item, "visible_papers", []):
+            if not paper.current_version_id:
+                continue
+            urls += [
+                reverse("paper_read", args=[paper.pk]),
+                reverse("paper_download", args=[paper.pk]),
+                reverse("paper_annotations", args=[paper.pk]),
+            ]
+            version = PaperVersion.objects.only("thumbnails").get(pk=paper.current_version_id)
+            sprites = (version.thumbnails or {}).get("sprites", [])
+            urls += [reverse("paper_thumbs", args=[paper.pk, index]) for index in range(len(sprites))]
+    if packs.current_pack(meeting) is not None:
+        urls.append(reverse("meeting_pack", args=[meeting.pk]))
+    return urls
+
+
+@login_required
+@require_GET
+def meeting_offline(request: HttpRequest, pk: int) -> JsonResponse:
+    """Everything the device should store to read this meeting without a network."""
+    meeting = policy.get_or_404(request.user, Action.VIEW, Meeting.objects.select_related("board"), pk=pk)
+    user: User = request.user  # type: ignore[assignment]
+    response = JsonResponse(
+        {
+            "meeting": meeting.pk,
+            "title": meeting.title,
+            "cache": f"boardroom-meeting-{meeting.pk}",
+            "urls": _meeting_urls(user, meeting),
+            "assets": [static(path) for path in APP_ASSETS],
+        }
+    )
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@require_GET
+def offline_keep(request: HttpRequest) -> JsonResponse:
+    """Which meetings this device may keep offline: those the person may still see. Signed out:
+    none (the device deletes every offline copy)."""
+    if not request.user.is_authenticated:
+        response = JsonResponse({"signed_in": False, "meetings": []})
+    else:
+        visible = policy.visible(request.user, Meeting.objects.all()).values_list("pk", flat=True)
+        response = JsonResponse({"signed_in": True, "user": request.user.pk, "meetings": list(visible)})
+    response["Cache-Control"] = "private, no-store"
+    return response

@@ -1,0 +1,161 @@
+// Offline copies on this device: registering the service worker, saving a meeting for offline
+// reading, keeping those copies current, and deleting them when they may no longer be kept
+// (signed out, removed from the board, another person signed in on this device).
+
+import { wipe as wipeQueue } from "./offline-store.js";
+
+const LIST_KEY = "boardroom.offline.meetings";
+const USER_KEY = "boardroom.offline.user";
+const STATIC_CACHE = "boardroom-static";
+
+function saved() {
+  try {
+    return JSON.parse(localStorage.getItem(LIST_KEY) || "[]");
+  } catch {
+    return [];
+  }
+}
+
+function setSaved(list) {
+  try {
+    localStorage.setItem(LIST_KEY, JSON.stringify([...new Set(list)]));
+  } catch {
+    /* storage full: the copies still work, they are just not listed */
+  }
+}
+
+export async function wipeAll() {
+  if ("caches" in globalThis) {
+    for (const name of await caches.keys()) if (name.startsWith("boardroom-")) await caches.delete(name);
+  }
+  await wipeQueue();
+  try {
+    localStorage.removeItem(LIST_KEY);
+    localStorage.removeItem(USER_KEY);
+  } catch {
+    /* nothing stored */
+  }
+}
+
+async function store(cacheName, urls) {
+  const cache = await caches.open(cacheName);
+  let done = 0;
+  for (const url of urls) {
+    const response = await fetch(url, { credentials: "same-origin" });
+    if (!response.ok) throw new Error(`${url} answered ${response.status}`);
+    await cache.put(url, response);
+    done += 1;
+    document.dispatchEvent(new CustomEvent("boardroom:offline-progress", { detail: { done, total: urls.length } }));
+  }
+}
+
+export async function saveMeeting(meetingId) {
+  const response = await fetch(`/meetings/${meetingId}/offline.json`, { credentials: "same-origin" });
+  if (!response.ok) throw new Error("This meeting cannot be saved for offline reading.");
+  const manifest = await response.json();
+  await store(STATIC_CACHE, manifest.assets);
+  // A fresh copy replaces the old one whole, so withdrawn papers do not linger.
+  await caches.delete(manifest.cache);
+  await store(manifest.cache, manifest.urls);
+  setSaved([...saved(), meetingId]);
+  return manifest;
+}
+
+export async function removeMeeting(meetingId) {
+  await caches.delete(`boardroom-meeting-${meetingId}`);
+  setSaved(saved().filter((id) => id !== meetingId));
+}
+
+// Online: ask which meetings may stay; delete the rest, refresh what stays.
+async function reconcile() {
+  let keep;
+  try {
+    const response = await fetch("/offline/keep.json", { credentials: "same-origin", cache: "no-store" });
+    if (!response.ok) return;
+    keep = await response.json();
+  } catch {
+    return; // offline: nothing to check now
+  }
+  if (!keep.signed_in) {
+    await wipeAll();
+    return;
+  }
+  let owner = null;
+  try {
+    owner = localStorage.getItem(USER_KEY);
+  } catch {
+    owner = null;
+  }
+  if (owner !== null && owner !== String(keep.user)) await wipeAll();
+  try {
+    localStorage.setItem(USER_KEY, String(keep.user));
+  } catch {
+    /* not remembered: checked again next time */
+  }
+  const allowed = new Set(keep.meetings);
+  for (const name of await caches.keys()) {
+    const match = /^boardroom-meeting-(\d+)$/.exec(name);
+    if (match && !allowed.has(Number(match[1]))) await caches.delete(name);
+  }
+  const still = saved().filter((id) => allowed.has(id));
+  setSaved(still);
+  for (const id of still) {
+    try {
+      await saveMeeting(id);
+    } catch {
+      /* refreshed next time */
+    }
+  }
+  document.dispatchEvent(new CustomEvent("boardroom:offline-reconciled"));
+}
+
+function wireButtons() {
+  for (const box of document.querySelectorAll("[data-offline-meeting]")) {
+    const id = Number(box.dataset.offlineMeeting);
+    const button = box.querySelector("button");
+    const status = box.querySelector("[data-offline-status]");
+    const show = () => {
+      const on = saved().includes(id);
+      button.textContent = on ? "Remove offline copy" : "Make available offline";
+      button.setAttribute("aria-pressed", String(on));
+      status.textContent = on ? "Available offline on this device." : "";
+    };
+    show();
+    box.hidden = !("serviceWorker" in navigator && "caches" in globalThis);
+    document.addEventListener("boardroom:offline-progress", (event) => {
+      status.textContent = `Saving ${event.detail.done} of ${event.detail.total}…`;
+    });
+    document.addEventListener("boardroom:offline-reconciled", show);
+    button.addEventListener("click", async () => {
+      button.disabled = true;
+      try {
+        if (saved().includes(id)) await removeMeeting(id);
+        else await saveMeeting(id);
+      } catch (error) {
+        status.textContent = error.message;
+      } finally {
+        button.disabled = false;
+        show();
+      }
+    });
+  }
+}
+
+async function startOffline() {
+  const signedIn = document.body.dataset.signedIn === "true";
+  if (!signedIn) {
+    await wipeAll(); // signed out on this device: nothing of the boards stays on it
+    return;
+  }
+  if ("serviceWorker" in navigator) {
+    try {
+      await navigator.serviceWorker.register("/sw.js", { scope: "/" });
+    } catch {
+      /* plain-http LAN installs without a secure context: no offline mode */
+    }
+  }
+  wireButtons();
+  if (navigator.onLine) reconcile();
+}
+
+startOffline();
