@@ -15,6 +15,10 @@ meetings (and written resolutions not yet circulated) are seen only by those who
 written resolution is voted on only by the members frozen on its eligible list who have not
 declared an interest. Superusers and global (model-level) permissions open nothing here: board
 content is reached through board grants alone.
+
+The public part (at the end) answers the same questions for people who are not signed in, on
+the public site of boards that opted in: ``can_public(obj)``, ``public_visible(queryset)``,
+``public_get_or_404(queryset, **lookup)``.
 """
 
 from __future__ import annotations
@@ -27,10 +31,10 @@ from typing import Any, TypeVar
 
 from django.contrib.auth.models import AnonymousUser, User
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
-from django.db.models import Model, Q, QuerySet
+from django.db.models import F, Model, Q, QuerySet
 from django.http import Http404
 
-from documents.models import Paper, PaperVersion
+from documents.models import Annotation, Paper, PaperVersion, Visibility
 from meetings.models import (
     AgendaItem,
     Board,
@@ -40,6 +44,8 @@ from meetings.models import (
     Meeting,
     MeetingStatus,
     Membership,
+    Motion,
+    PublicPartB,
     Resolution,
     ResolutionStatus,
     ResolutionVoter,
@@ -223,7 +229,24 @@ def _allowed(access: Access, obj: Model, action: Action) -> bool:
         return action in (Action.VIEW, Action.MANAGE) and _item_rule(held, item, action, access.recused)
     if isinstance(obj, Resolution):
         return _resolution_rule(access, held, obj, action)
+    if isinstance(obj, Annotation):
+        return _annotation_rule(access, held, obj, action)
+    if _is_minutes_object(obj):
+        return _minutes_allowed(access, obj, action)
     raise TypeError(f"The policy has no rules for {type(obj).__name__}")
+
+
+def _annotation_rule(access: Access, held: frozenset[str], annotation: Annotation, action: Action) -> bool:
+    """Private annotations are their author's alone; shared ones are for whoever may read the paper.
+    Only the author changes one (MANAGE), and only while they may still read the paper."""
+    if annotation.deleted_at is not None or not _item_rule(held, annotation.paper.item, Action.VIEW, access.recused):
+        return False
+    mine = annotation.author_id == access.user_id
+    if action == Action.VIEW:
+        return mine or annotation.visibility == Visibility.SHARED
+    if action == Action.MANAGE:
+        return mine
+    return False
 
 
 def board_id_of(obj: Model) -> int:
@@ -239,6 +262,10 @@ def board_id_of(obj: Model) -> int:
         return obj.paper.item.meeting.board_id
     if isinstance(obj, Resolution):
         return obj.board_id
+    if isinstance(obj, Annotation):
+        return obj.paper.item.meeting.board_id
+    if _is_minutes_object(obj):
+        return _minutes_board_id(obj)
     raise TypeError(f"The policy has no rules for {type(obj).__name__}")
 
 
@@ -285,6 +312,14 @@ def _visibility_q(access: Access, model: type[Model], prefix: str = "") -> Q:
             & (Q(**{f"{prefix}confidential": False}) | Q(**{f"{prefix}board_id__in": confidential_ok}))
             & (Q(**{f"{prefix}circulated_at__isnull": False}) | Q(**{f"{prefix}board_id__in": preparing}))
         )
+    if model is Annotation:
+        return (
+            _visibility_q(access, AgendaItem, f"{prefix}paper__item__")
+            & Q(**{f"{prefix}deleted_at__isnull": True})
+            & (Q(**{f"{prefix}visibility": Visibility.SHARED}) | Q(**{f"{prefix}author_id": access.user_id}))
+        )
+    if model._meta.app_label in MINUTES_APPS:
+        return _minutes_visibility_q(access, model, prefix)
     raise TypeError(f"The policy has no rules for {model.__name__}")
 
 
@@ -364,3 +399,190 @@ def visible_once_published(user: AnyUser | None, items: list[AgendaItem]) -> lis
         if _allowed(access, candidate, Action.VIEW):
             shown.append(item)
     return shown
+
+
+# --- the public (no sign-in) -----------------------------------------------------------------
+#
+# What anyone on the internet may see on a board's public site. Separate from the rules above:
+# no grants, no user. Every public view, feed and download asks only these functions. The rules:
+# only boards that opted in (``Board.public_site``); only meetings past draft; only items that
+# are not Part B (nor under a Part B item); only the ready papers of those items, in their
+# current version; only closed votes on those items; only questions the secretary approved.
+# Anything else is a 404, as for a member.
+
+
+def _public_q(model: type[Model], prefix: str = "") -> Q:
+    """A filter selecting the objects of ``model`` the public may see."""
+    from public.models import PublicQuestion, QuestionStatus
+
+    if model is Board:
+        return Q(**{f"{prefix}public_site": True})
+    if model is Meeting:
+        return _public_q(Board, f"{prefix}board__") & ~Q(**{f"{prefix}status": MeetingStatus.DRAFT})
+    if model is AgendaItem:
+        return (
+            _public_q(Meeting, f"{prefix}meeting__")
+            & Q(**{f"{prefix}confidential": False})
+            & (Q(**{f"{prefix}parent__isnull": True}) | Q(**{f"{prefix}parent__confidential": False}))
+        )
+    if model is Paper:
+        return _public_q(AgendaItem, f"{prefix}item__") & Q(**{f"{prefix}current_version__isnull": False})
+    if model is PaperVersion:
+        # Only the version members read now: earlier versions stay with those who manage the board.
+        return _public_q(Paper, f"{prefix}paper__") & Q(**{f"{prefix}paper__current_version": F(f"{prefix}pk")})
+    if model is Motion:
+        return _public_q(AgendaItem, f"{prefix}item__") & Q(**{f"{prefix}status": Motion.Status.CLOSED})
+    if model is PublicQuestion:
+        return _public_q(AgendaItem, f"{prefix}item__") & Q(**{f"{prefix}status": QuestionStatus.APPROVED})
+    raise TypeError(f"The public policy has no rules for {model.__name__}")
+
+
+def public_visible(queryset: QuerySet[M]) -> QuerySet[M]:
+    """Narrow ``queryset`` to what the public may see, inside the SQL query."""
+    return queryset.filter(_public_q(queryset.model))
+
+
+def can_public(obj: Model) -> bool:
+    """May anyone, signed in or not, see ``obj`` on the public site?"""
+    if obj.pk is None:
+        return False
+    return public_visible(type(obj)._default_manager.filter(pk=obj.pk)).exists()
+
+
+def public_get_or_404(queryset: QuerySet[M], **lookup: Any) -> M:
+    """The object if the public may see it; otherwise (missing, hidden, malformed lookup) a 404."""
+    try:
+        return public_visible(queryset).get(**lookup)
+    except (ObjectDoesNotExist, ValueError, TypeError):
+        raise Http404("No such page.") from None
+
+
+def public_exempt_items(meeting: Meeting) -> QuerySet[AgendaItem]:
+    """Part B items whose title the board chose to show publicly, marked exempt (never their
+    description, presenter or papers). Empty when the board hides Part B or the meeting is not public."""
+    if not can_public(meeting) or meeting.board.public_part_b != PublicPartB.TITLE:
+        return AgendaItem.objects.none()
+    return AgendaItem.objects.filter(meeting=meeting).exclude(_public_q(AgendaItem))
+
+
+# --- minutes, actions and the search index ---------------------------------------------------
+#
+# Minutes follow their meeting and items: a draft is for those who prepare the board's meetings;
+# circulated, approved and signed minutes are for the members who may see the meeting; each item's
+# minute (its decisions and actions too) follows the item: Part B needs ``view_confidential`` and
+# a recused member does not see the minute of the item they are recused from. An action is also
+# seen, and moved on, by its owner. A search entry is seen exactly when its page or minute is.
+
+MINUTES_APPS = frozenset({"minutes", "search"})
+
+
+def _is_minutes_object(obj: Model) -> bool:
+    return obj._meta.app_label in MINUTES_APPS
+
+
+def _minutes_board_id(obj: Model) -> int:
+    from minutes.models import ActionItem, Decision, MinuteItem, Minutes, MinutesRender
+    from search.models import SearchEntry
+
+    if isinstance(obj, Minutes):
+        return obj.meeting.board_id
+    if isinstance(obj, MinuteItem):
+        return obj.minutes.meeting.board_id
+    if isinstance(obj, Decision):
+        return obj.entry.minutes.meeting.board_id
+    if isinstance(obj, ActionItem | SearchEntry):
+        return obj.board_id
+    if isinstance(obj, MinutesRender):
+        return obj.minutes.meeting.board_id
+    raise TypeError(f"The policy has no rules for {type(obj).__name__}")
+
+
+def _minutes_rule(held: frozenset[str], minutes: Any, action: Action) -> bool:
+    from minutes.models import MinutesStatus
+
+    if not _meeting_rule(held, minutes.meeting, Action.VIEW):
+        return False
+    prepares = MANAGE_BOARD in held or CHAIR_BOARD in held
+    if minutes.status == MinutesStatus.DRAFT and not prepares:
+        return False
+    if action == Action.VIEW:
+        return True
+    if action == Action.MANAGE:
+        return MANAGE_BOARD in held
+    if action == Action.CHAIR:
+        return CHAIR_BOARD in held
+    if action == Action.PARTICIPATE:
+        return PARTICIPATE in held and minutes.status == MinutesStatus.CIRCULATED
+    return False
+
+
+def _entry_rule(access: Access, held: frozenset[str], entry: Any, action: Action) -> bool:
+    return _item_rule(held, entry.item, Action.VIEW, access.recused) and _minutes_rule(held, entry.minutes, action)
+
+
+def _minutes_allowed(access: Access, obj: Model, action: Action) -> bool:
+    from minutes.models import ActionItem, Decision, MinuteItem, Minutes, MinutesRender
+    from search.models import SearchEntry
+
+    held = access.on(board_id_of(obj))
+    if isinstance(obj, Minutes):
+        return _minutes_rule(held, obj, action)
+    if isinstance(obj, MinuteItem):
+        return action in (Action.VIEW, Action.MANAGE) and _entry_rule(access, held, obj, action)
+    if isinstance(obj, Decision):
+        return action == Action.VIEW and _entry_rule(access, held, obj.entry, action)
+    if isinstance(obj, ActionItem):
+        owns = obj.owner_id is not None and obj.owner_id == access.user_id and VIEW_BOARD in held
+        if action == Action.VIEW:
+            return owns or _entry_rule(access, held, obj.entry, Action.VIEW)
+        if action == Action.MANAGE:
+            return _entry_rule(access, held, obj.entry, Action.MANAGE)
+        if action == Action.PARTICIPATE:
+            return owns or _entry_rule(access, held, obj.entry, Action.MANAGE)
+        return False
+    if isinstance(obj, MinutesRender):
+        if action != Action.VIEW or not _minutes_rule(held, obj.minutes, action):
+            return False
+        items = AgendaItem.objects.filter(pk__in=obj.items).select_related("meeting")
+        return len(items) == len(obj.items) and all(_item_rule(held, i, action, access.recused) for i in items)
+    if isinstance(obj, SearchEntry):
+        if action != Action.VIEW:
+            return False
+        if obj.paper_id is not None:
+            return _allowed(access, obj.paper, action) if obj.paper is not None else False
+        return obj.minute_item is not None and _entry_rule(access, held, obj.minute_item, action)
+    raise TypeError(f"The policy has no rules for {type(obj).__name__}")
+
+
+def _minutes_visibility_q(access: Access, model: type[Model], prefix: str = "") -> Q:
+    from minutes.models import ActionItem, Decision, MinuteItem, Minutes, MinutesRender, MinutesStatus
+    from search.models import SearchEntry
+
+    if model is Minutes:
+        preparing = access.boards_with(MANAGE_BOARD) | access.boards_with(CHAIR_BOARD)
+        return _visibility_q(access, Meeting, f"{prefix}meeting__") & (
+            ~Q(**{f"{prefix}status": MinutesStatus.DRAFT}) | Q(**{f"{prefix}meeting__board_id__in": preparing})
+        )
+    if model is MinuteItem:
+        return _visibility_q(access, AgendaItem, f"{prefix}item__") & _minutes_visibility_q(
+            access, Minutes, f"{prefix}minutes__"
+        )
+    if model is Decision:
+        return _minutes_visibility_q(access, MinuteItem, f"{prefix}entry__")
+    if model is ActionItem:
+        owned = Q(**{f"{prefix}owner_id": access.user_id}) & Q(
+            **{f"{prefix}board_id__in": access.boards_with(VIEW_BOARD)}
+        )
+        return _minutes_visibility_q(access, MinuteItem, f"{prefix}entry__") | owned
+    if model is MinutesRender:
+        return _minutes_visibility_q(access, Minutes, f"{prefix}minutes__")
+    if model is SearchEntry:
+        # The cheap column first: the planner can drop other boards before joining anything.
+        return Q(**{f"{prefix}board_id__in": access.boards_with(VIEW_BOARD)}) & (
+            (Q(**{f"{prefix}paper__isnull": False}) & _visibility_q(access, Paper, f"{prefix}paper__"))
+            | (
+                Q(**{f"{prefix}minute_item__isnull": False})
+                & _minutes_visibility_q(access, MinuteItem, f"{prefix}minute_item__")
+            )
+        )
+    raise TypeError(f"The policy has no rules for {model.__name__}")

@@ -1,12 +1,13 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
-from django.urls import path
+from django.urls import include, path
 
-from documents import pack_views
+from documents import annotation_views, offline_views, pack_views, reader_views
 from documents import views as document_views
 from meetings import builder, calendar, resolutions
 from meetings import views as meeting_views
+from public import views as public_views
 
 from . import account_views, audit_views, views
 
@@ -43,6 +44,12 @@ urlpatterns = [
     path("meetings/<int:pk>/pack/status/", pack_views.pack_status, name="pack_status"),
     path("meetings/<int:pk>/pack/compile/", pack_views.pack_compile, name="pack_compile"),
     path("papers/<int:pk>/pdf", document_views.paper_download, name="paper_download"),
+    path("papers/<int:pk>/read", reader_views.paper_read, name="paper_read"),
+    path("papers/<int:pk>/thumbs/<int:index>.webp", reader_views.paper_thumbs, name="paper_thumbs"),
+    path("papers/<int:pk>/annotations/", annotation_views.paper_annotations, name="paper_annotations"),
+    path("papers/<int:pk>/annotations.jsonld", annotation_views.annotations_export, name="annotations_export"),
+    path("papers/<int:pk>/annotated.pdf", annotation_views.annotated_copy, name="annotated_copy"),
+    path("annotations/<int:pk>/", annotation_views.annotation_detail, name="annotation"),
     path("papers/<int:pk>/versions/<int:number>/pdf", document_views.paper_version_download, name="paper_version"),
     path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
@@ -54,7 +61,20 @@ urlpatterns = [
     path("accounts/calendar-link/", account_views.calendar_renew, name="calendar_renew"),
     path("boards/<int:pk>/audit/", audit_views.audit_log, name="audit_log"),
     path("boards/<int:pk>/audit.csv", audit_views.audit_export, name="audit_export"),
+    path("boards/<int:pk>/public-site/", public_views.public_settings, name="public_settings"),
+    path("boards/<int:pk>/paper-saved/", public_views.paper_saved, name="paper_saved"),
+    path("meetings/<int:pk>/public-questions/", public_views.moderation, name="public_moderation"),
+    path(
+        "meetings/<int:pk>/public-questions/<int:question_pk>/<str:action>/",
+        public_views.moderate,
+        name="public_moderate",
+    ),
+    path("public/", include("public.urls")),
+    path("", include("minutes.urls")),
     path("healthz", views.healthz, name="healthz"),
+    path("sw.js", offline_views.service_worker, name="service_worker"),
+    path("offline/keep.json", offline_views.offline_keep, name="offline_keep"),
+    path("meetings/<int:pk>/offline.json", offline_views.meeting_offline, name="meeting_offline"),
     path("admin/", admin.site.urls),
 ]
 

@@ -26,6 +26,7 @@ from boardroom import audit, policy
 from boardroom.policy import Action
 from meetings import events, frames
 from meetings.models import AgendaItem, MeetingStatus
+from search import tasks as search_tasks
 
 from . import ingest, packs
 from .models import Comment, PageText, Paper, PaperRead, PaperVersion, VersionStatus
@@ -101,6 +102,8 @@ def paper_version_add(
     paper.save(update_fields=["current_version"])
     _announce_version(paper, version)
     packs.schedule(paper.item.meeting)
+    _schedule_carry(paper.pk)
+    search_tasks.schedule_paper(paper.pk)
     audit.record(
         "paper.uploaded",
         actor=actor,
@@ -265,6 +268,20 @@ class _LimitedFile(File):  # type: ignore[type-arg]
         return data
 
 
+def _schedule_carry(paper_id: int) -> None:
+    """After commit, carry the paper's annotations onto its new current version."""
+
+    def enqueue() -> None:
+        from .tasks import carry_annotations
+
+        try:
+            carry_annotations.enqueue(paper_id)
+        except Exception:  # noqa: BLE001 — the version is committed; a later save carries them
+            logger.exception("Could not queue carrying annotations of paper %s", paper_id)
+
+    transaction.on_commit(enqueue)
+
+
 def _enqueue_ingest(version_id: int) -> None:
     from .tasks import ingest_version
 
@@ -368,6 +385,8 @@ def paper_version_ready(
         paper.save(update_fields=["current_version"])
         _announce_version(paper, version)
         packs.schedule(paper.item.meeting)
+        _schedule_carry(paper.pk)
+        search_tasks.schedule_paper(paper.pk)
     audit.record(
         "paper.ready",
         actor_label="ingest",

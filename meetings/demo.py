@@ -754,6 +754,9 @@ def seed(*, papers: str = "all", log: Callable[[str], None] = lambda line: None)
         meeting = _meeting(plan, boards[plan.board], people, report, paper_limit=2 if papers == "few" else None)
         log(f"  {boards[plan.board].name}: {meeting.title} ({meeting.get_status_display().lower()})")
     _resolution(boards[TRUSTEES], people, report)
+    from minutes import demo as minutes_demo
+
+    minutes_demo.seed(people, *_chair_and_secretary(boards[TRUSTEES], people))
     # The past meetings happened before anyone signs in: their notices were long since read.
     now = timezone.now()
     Notice.objects.filter(meeting__starts_at__lt=now, read_at__isnull=True).update(read_at=now, emailed_at=now)
@@ -881,6 +884,10 @@ def _meeting(
         step = services.STATUS_FLOW[MeetingStatus(meeting.status)]
         actor = chair if step in (MeetingStatus.LIVE, MeetingStatus.CLOSED) else secretary
         meeting = services.meeting_advance(actor=actor, meeting=meeting, to=step)
+        if step == MeetingStatus.LIVE:
+            from minutes import demo as minutes_demo
+
+            minutes_demo.during_meeting(meeting, people, chair, secretary)
     return meeting
 
 

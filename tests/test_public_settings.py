@@ -145,3 +145,23 @@ def test_minutes_from_the_minutes_app_are_cut_to_public_items(
     assert minutes.pdf_url == ""  # only links into the public site are shown
     body = Client().get(selectors.meeting_url(world.meeting)).content.decode()
     assert "Approved minutes" in body and "The board received the accounts." in body and "Pay: 4 %." not in body
+
+
+def test_the_minutes_apps_approved_minutes_reach_the_public_page(world: BoardWorld) -> None:
+    """Draft minutes stay private; once approved, the public items' minutes are published."""
+    from django.utils import timezone
+
+    from minutes.models import MinuteItem, Minutes, MinutesStatus
+
+    services.board_public_settings_update(actor=world.secretary, board=world.board, public_site=True)
+    minutes = Minutes.objects.create(meeting=world.meeting)
+    MinuteItem.objects.create(
+        minutes=minutes, item=world.public_item, body="<p>The board <b>received</b> the accounts.</p>"
+    )
+    MinuteItem.objects.create(minutes=minutes, item=world.part_b_item, body="<p>Pay rises of 4 %.</p>")
+    assert minutes_hook.approved_minutes(world.meeting) is None  # a draft is not published
+    Minutes.objects.filter(pk=minutes.pk).update(status=MinutesStatus.APPROVED, approved_at=timezone.now())
+    published = minutes_hook.approved_minutes(world.meeting)
+    assert published is not None and list(published.sections) == [world.public_item.pk]
+    body = Client().get(selectors.meeting_url(world.meeting)).content.decode()
+    assert "The board received the accounts." in body and "Pay rises" not in body

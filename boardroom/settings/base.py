@@ -46,6 +46,9 @@ INSTALLED_APPS = [
     "boardroom",
     "meetings",
     "documents",
+    "public",
+    "minutes",
+    "search",
 ]
 
 MIDDLEWARE = [
@@ -117,6 +120,11 @@ STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 _VENDOR = {
     "vendor/htmx": BASE_DIR / "node_modules" / "htmx.org" / "dist",
     "vendor/pdfjs": BASE_DIR / "node_modules" / "pdfjs-dist" / "build",
+    "vendor/pdfjs-web": BASE_DIR / "node_modules" / "pdfjs-dist" / "web",
+    "vendor/pdfjs-fonts": BASE_DIR / "node_modules" / "pdfjs-dist" / "standard_fonts",
+    "vendor/pdfjs-cmaps": BASE_DIR / "node_modules" / "pdfjs-dist" / "cmaps",
+    "vendor/pdfjs-wasm": BASE_DIR / "node_modules" / "pdfjs-dist" / "wasm",
+    "vendor/pdfjs-iccs": BASE_DIR / "node_modules" / "pdfjs-dist" / "iccs",
 }
 STATICFILES_DIRS: list[object] = [BASE_DIR / "static"]
 STATICFILES_DIRS += [(prefix, path) for prefix, path in _VENDOR.items() if path.exists()]

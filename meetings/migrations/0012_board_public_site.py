@@ -5,55 +5,80 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('meetings', '0011_written_resolutions'),
+        ("meetings", "0011_written_resolutions"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='board',
-            name='currency_symbol',
-            field=models.CharField(default='£', max_length=3),
+            model_name="board",
+            name="currency_symbol",
+            field=models.CharField(default="£", max_length=3),
         ),
         migrations.AddField(
-            model_name='board',
-            name='paper_cost_per_sheet',
-            field=models.DecimalField(decimal_places=3, default=Decimal('0.010'), help_text='Cost of one A4 sheet of paper', max_digits=7),
+            model_name="board",
+            name="paper_cost_per_sheet",
+            field=models.DecimalField(
+                decimal_places=3, default=Decimal("0.010"), help_text="Cost of one A4 sheet of paper", max_digits=7
+            ),
         ),
         migrations.AddField(
-            model_name='board',
-            name='paper_saved_public',
-            field=models.BooleanField(default=False, help_text='Show the paper, printing and postage saved on the public site'),
+            model_name="board",
+            name="paper_saved_public",
+            field=models.BooleanField(
+                default=False, help_text="Show the paper, printing and postage saved on the public site"
+            ),
         ),
         migrations.AddField(
-            model_name='board',
-            name='postage_per_pack',
-            field=models.DecimalField(decimal_places=2, default=Decimal('2.50'), help_text="Cost of posting one member's papers", max_digits=7),
+            model_name="board",
+            name="postage_per_pack",
+            field=models.DecimalField(
+                decimal_places=2, default=Decimal("2.50"), help_text="Cost of posting one member's papers", max_digits=7
+            ),
         ),
         migrations.AddField(
-            model_name='board',
-            name='print_cost_per_page',
-            field=models.DecimalField(decimal_places=3, default=Decimal('0.040'), help_text='Cost of printing one page (toner, machine)', max_digits=7),
+            model_name="board",
+            name="print_cost_per_page",
+            field=models.DecimalField(
+                decimal_places=3,
+                default=Decimal("0.040"),
+                help_text="Cost of printing one page (toner, machine)",
+                max_digits=7,
+            ),
         ),
         migrations.AddField(
-            model_name='board',
-            name='print_double_sided',
-            field=models.BooleanField(default=True, help_text='Printed packs would be double-sided'),
+            model_name="board",
+            name="print_double_sided",
+            field=models.BooleanField(default=True, help_text="Printed packs would be double-sided"),
         ),
         migrations.AddField(
-            model_name='board',
-            name='public_part_b',
-            field=models.CharField(choices=[('title', "Show the item's title, marked “exempt — not for publication”"), ('hidden', 'Leave Part B items out of the public agenda entirely')], default='title', help_text='Part B papers are never published, whichever you choose', max_length=8, verbose_name='Part B items on the public site'),
+            model_name="board",
+            name="public_part_b",
+            field=models.CharField(
+                choices=[
+                    ("title", "Show the item's title, marked “exempt — not for publication”"),
+                    ("hidden", "Leave Part B items out of the public agenda entirely"),
+                ],
+                default="title",
+                help_text="Part B papers are never published, whichever you choose",
+                max_length=8,
+                verbose_name="Part B items on the public site",
+            ),
         ),
         migrations.AddField(
-            model_name='board',
-            name='public_questions',
-            field=models.BooleanField(default=True, help_text='Citizens may send questions and suggestions on public items before a meeting (you moderate them)'),
+            model_name="board",
+            name="public_questions",
+            field=models.BooleanField(
+                default=True,
+                help_text="Citizens may send questions and suggestions on public items before a meeting (you moderate them)",
+            ),
         ),
         migrations.AddField(
-            model_name='board',
-            name='public_site',
-            field=models.BooleanField(default=False, help_text='Publish meetings, the public agenda, public papers and decisions on a public site (no sign-in)'),
+            model_name="board",
+            name="public_site",
+            field=models.BooleanField(
+                default=False,
+                help_text="Publish meetings, the public agenda, public papers and decisions on a public site (no sign-in)",
+            ),
         ),
     ]
