@@ -13,10 +13,15 @@ def opened(response: Any) -> bool:
     )
 
 
+def fetch_presigned(url: str) -> bytes:
+    """What a browser gets from a presigned S3 link (the tests' own loopback endpoint)."""
+    with urllib.request.urlopen(url) as fetched:  # noqa: S310
+        return bytes(fetched.read())
+
+
 def pdf_bytes(response: Any) -> bytes:
     """The bytes of a PDF download, following a presigned S3 link when files live there."""
     if response.status_code == 302 and "X-Amz-Signature=" in response.get("Location", ""):
-        with urllib.request.urlopen(response["Location"]) as fetched:  # noqa: S310 — the tests' own endpoint
-            return bytes(fetched.read())
+        return fetch_presigned(response["Location"])
     assert response.status_code == 200, response.status_code
     return b"".join(response.streaming_content) if response.streaming else bytes(response.content)

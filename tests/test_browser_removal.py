@@ -32,15 +32,18 @@ def test_a_member_removed_during_a_live_meeting_loses_the_socket_and_the_papers(
 
     membership = Membership.objects.get(user=world.member, board=world.board)
     services.membership_end(actor=_admin(), membership=membership)
-    # With Redis the ending pushes a re-check to every socket of the member's (the consumer tests
-    # cover that); this test's server keeps its channel layer in its own process, so the next
-    # frame the member's tablet sends is what meets the re-check (as every frame does).
-    item = page.locator(f"#item-{world.public_item.pk}")
-    item.locator("summary", has_text="Comments").tap()
-    item.get_by_label("Your comment").fill("Can I still see this?")
-    item.get_by_role("button", name="Post").tap()
-
-    expect(page.locator("[data-live-connection]")).to_have_attribute("data-state", "offline", timeout=10_000)
+    # With Redis the ending pushes a re-check to every socket of the member's at once. Embedded,
+    # this test's server keeps its channel layer in its own process, so the push cannot reach it:
+    # then the next frame the member's tablet sends meets the re-check (as every frame does).
+    connection = page.locator("[data-live-connection]")
+    try:
+        expect(connection).to_have_attribute("data-state", "offline", timeout=3_000)
+    except AssertionError:
+        item = page.locator(f"#item-{world.public_item.pk}")
+        item.locator("summary", has_text="Comments").tap()
+        item.get_by_label("Your comment").fill("Can I still see this?")
+        item.get_by_role("button", name="Post").tap()
+    expect(connection).to_have_attribute("data-state", "offline", timeout=10_000)
     expect(page.get_by_text("You no longer have access to this meeting")).to_be_visible()
     screenshot(page, "member-removed-during-meeting-820x1180")
     for url in (
