@@ -19,7 +19,6 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
-from typing import Any
 
 import pypdfium2 as pdfium
 
@@ -251,7 +250,3 @@ def follow_page(old: Document, new: Document, page: int) -> int | None:
         if exact_ratio >= PAGE_MIN_RATIO:
             return number
     return None
-
-
-def describe(anchor: Anchor | None) -> dict[str, Any]:
-    return {} if anchor is None else {"page": anchor.page, "start": anchor.start, "end": anchor.end, "how": anchor.how}

@@ -12,7 +12,6 @@ import io
 import logging
 import math
 import re
-import shutil
 import tempfile
 import uuid
 from collections.abc import Iterator, Sequence
@@ -32,6 +31,7 @@ from meetings import events
 from meetings.models import MeetingStatus
 
 from . import anchoring
+from .localfiles import local_path
 from .models import Annotation, AnnotationKind, Paper, PaperVersion, VersionStatus, Visibility
 
 logger = logging.getLogger(__name__)
@@ -357,24 +357,12 @@ def _announce(annotation: Annotation, kind: str, *, audience_visibility: str | N
 @contextlib.contextmanager
 def _opened(version: PaperVersion) -> Iterator[anchoring.Document]:
     """The version's PDF as a pdfium document (copied to a temporary file when on S3)."""
-    from django.core.files.storage import default_storage
-
-    name = version.file.name or ""
-    try:
-        path = Path(default_storage.path(name))
-        folder = None
-    except NotImplementedError:
-        folder = tempfile.mkdtemp(prefix="boardroom-anchor-")
-        path = Path(folder) / "version.pdf"
-        with default_storage.open(name, "rb") as source, path.open("wb") as target:
-            shutil.copyfileobj(source, target, 1024 * 1024)
-    doc = anchoring.Document(path)
-    try:
-        yield doc
-    finally:
-        doc.close()
-        if folder:
-            shutil.rmtree(folder, ignore_errors=True)
+    with tempfile.TemporaryDirectory(prefix="boardroom-anchor-") as folder:
+        doc = anchoring.Document(local_path(version.file.name or "", Path(folder)))
+        try:
+            yield doc
+        finally:
+            doc.close()
 
 
 def carry_forward(*, paper_id: int) -> int:

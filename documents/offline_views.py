@@ -57,18 +57,23 @@ def service_worker(request: HttpRequest) -> HttpResponse:
 
 def _meeting_urls(user: User, meeting: Meeting) -> list[str]:
     urls = [meeting.get_absolute_url()]
-    for item in meeting_selectors.agenda_for(user, meeting):
-        for paper in getattr(item, "visible_papers", []):
-            if not paper.current_version_id:
-                continue
-            urls += [
-                reverse("paper_read", args=[paper.pk]),
-                reverse("paper_download", args=[paper.pk]),
-                reverse("paper_annotations", args=[paper.pk]),
-            ]
-            version = PaperVersion.objects.only("thumbnails").get(pk=paper.current_version_id)
-            sprites = (version.thumbnails or {}).get("sprites", [])
-            urls += [reverse("paper_thumbs", args=[paper.pk, index]) for index in range(len(sprites))]
+    papers = [
+        paper
+        for item in meeting_selectors.agenda_for(user, meeting)
+        for paper in getattr(item, "visible_papers", [])
+        if paper.current_version_id
+    ]
+    thumbnails = dict(
+        PaperVersion.objects.filter(pk__in=[p.current_version_id for p in papers]).values_list("pk", "thumbnails")
+    )
+    for paper in papers:
+        urls += [
+            reverse("paper_read", args=[paper.pk]),
+            reverse("paper_download", args=[paper.pk]),
+            reverse("paper_annotations", args=[paper.pk]),
+        ]
+        sprites = (thumbnails.get(paper.current_version_id) or {}).get("sprites", [])
+        urls += [reverse("paper_thumbs", args=[paper.pk, index]) for index in range(len(sprites))]
     if packs.current_pack(meeting) is not None:
         urls.append(reverse("meeting_pack", args=[meeting.pk]))
     return urls

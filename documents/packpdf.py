@@ -20,7 +20,7 @@ from __future__ import annotations
 import io
 import logging
 import math
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -117,19 +117,6 @@ class Plan:
     items: list[ItemPart]
     footer_fixed: str  # right-hand part of every footer, e.g. "Finance Committee · 3 Dec 2026"
     last_number: int  # "of M" in the footers
-
-    def paper_start(self) -> Iterator[tuple[ItemPart, PaperPart, int]]:
-        """(item, paper, index of its first page in the pack) in pack order."""
-        index = page_count(self.front)
-        for item in self.items:
-            for paper in item.papers:
-                yield item, paper, index
-                index += paper.pages
-
-
-def page_count(data: bytes) -> int:
-    with Pdf.open(io.BytesIO(data)) as pdf:
-        return len(pdf.pages)
 
 
 @dataclass

@@ -24,7 +24,6 @@ import functools
 import hashlib
 import json
 import logging
-import shutil
 import tempfile
 import time
 import zoneinfo
@@ -46,6 +45,7 @@ from boardroom.policy import AnyUser
 from meetings.models import AgendaItem, Meeting, MeetingStatus, Notice, PackAdditions
 
 from . import packpdf
+from .localfiles import local_path
 from .models import BoardPack, PackCopy, PackStatus, Paper, PaperVersion
 
 logger = logging.getLogger(__name__)
@@ -300,18 +300,8 @@ class _Progress:
 
 def _fetch(version_ids: Iterable[int], folder: Path) -> dict[int, Path]:
     """The paper renditions as local files: where they are on local disk, else copies (S3)."""
-    paths = {}
-    for version in PaperVersion.objects.filter(pk__in=list(version_ids)).only("pk", "file"):
-        try:
-            paths[version.pk] = Path(default_storage.path(version.file.name or ""))
-            continue
-        except NotImplementedError:
-            pass
-        path = folder / f"{version.pk}.pdf"
-        with version.file.open("rb") as source, path.open("wb") as target:
-            shutil.copyfileobj(source, target, 1024 * 1024)
-        paths[version.pk] = path
-    return paths
+    versions = PaperVersion.objects.filter(pk__in=list(version_ids)).only("pk", "file")
+    return {version.pk: local_path(version.file.name or "", folder) for version in versions}
 
 
 def _numbering(pack: BoardPack, items: list[dict[str, Any]], item_ids: Iterable[int]) -> dict[int, list[str]]:
@@ -615,9 +605,7 @@ def watermark_lines(user: User, pack: BoardPack) -> list[str]:
 def _watermarked(cut: PackCopy, user: User) -> PackCopy:
     with tempfile.TemporaryDirectory(prefix="boardroom-wm-") as tmp:
         folder = Path(tmp)
-        source = folder / "cut.pdf"
-        with cut.file.open("rb") as handle, source.open("wb") as target:
-            shutil.copyfileobj(handle, target, 1024 * 1024)
+        source = local_path(cut.file.name or "", folder)
         out = folder / "own.pdf"
         pages = packpdf.watermark(source, out, watermark_lines(user, cut.pack))
         return _store_copy(cut.pack, cut.cut, user, out, pages, cut.page_map)

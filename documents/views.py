@@ -81,6 +81,21 @@ def _pdf_response(
     )
 
 
+def _opened_pdf(request: HttpRequest, paper: Paper, version: PaperVersion) -> HttpResponseBase:
+    """The file, audited when someone opens it (not for each further range of it)."""
+    if first_request(request):
+        audit.record(
+            "paper.view",
+            actor=request.user,
+            obj=paper,
+            board_id=paper.item.meeting.board_id,
+            request=request,
+            version=version.number,
+            sha256=version.sha256,
+        )
+    return _pdf_response(request, paper, version)
+
+
 @login_required
 def paper_download(request: HttpRequest, pk: int) -> HttpResponseBase:
     """The current PDF of a paper, for those who may see its agenda item."""
@@ -90,19 +105,9 @@ def paper_download(request: HttpRequest, pk: int) -> HttpResponseBase:
     version = paper.current_version
     if version is None:
         raise Http404("This paper has no file yet.")
-    if not first_request(request):
-        return _pdf_response(request, paper, version)  # the next part of a file already opened
-    services.paper_opened(user=request.user, paper=paper, version=version)  # type: ignore[arg-type]
-    audit.record(
-        "paper.view",
-        actor=request.user,
-        obj=paper,
-        board_id=paper.item.meeting.board_id,
-        request=request,
-        version=version.number,
-        sha256=version.sha256,
-    )
-    return _pdf_response(request, paper, version)
+    if first_request(request):
+        services.paper_opened(user=request.user, paper=paper, version=version)  # type: ignore[arg-type]
+    return _opened_pdf(request, paper, version)
 
 
 @login_required
@@ -112,15 +117,4 @@ def paper_version_download(request: HttpRequest, pk: int, number: int) -> HttpRe
     version = PaperVersion.objects.filter(paper=paper, number=number, status=VersionStatus.READY).first()
     if version is None:
         raise Http404("No such version.")
-    if not first_request(request):
-        return _pdf_response(request, paper, version)
-    audit.record(
-        "paper.view",
-        actor=request.user,
-        obj=paper,
-        board_id=paper.item.meeting.board_id,
-        request=request,
-        version=version.number,
-        sha256=version.sha256,
-    )
-    return _pdf_response(request, paper, version)
+    return _opened_pdf(request, paper, version)

@@ -57,14 +57,6 @@ export async function pendingAnnotations(paper) {
   }
 }
 
-export async function allPending() {
-  try {
-    return (await run("readonly", (store) => store.getAll())) || [];
-  } catch {
-    return [];
-  }
-}
-
 export async function dropPending(clientId) {
   try {
     await run("readwrite", (store) => store.delete(clientId));
