@@ -121,7 +121,8 @@ def test_signing_out_and_being_taken_off_the_board_delete_the_offline_copies(sit
     assert any(name.startswith("boardroom-meeting-") for name in _cache_names(page2))
     with page2.expect_navigation():
         page2.get_by_role("button", name="Sign out").tap()
-    _wait(lambda: _cache_names(page2) == [], timeout=15)
-    assert page2.evaluate("() => localStorage.getItem('boardroom.offline.meetings')") is None
+    listed = "() => localStorage.getItem('boardroom.offline.meetings')"
+    _wait(lambda: _cache_names(page2) == [] and page2.evaluate(listed) is None, timeout=15)
+    assert page2.evaluate(listed) is None
     context.close()
     other.close()

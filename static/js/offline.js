@@ -25,16 +25,16 @@ function setSaved(list) {
 }
 
 export async function wipeAll() {
-  if ("caches" in globalThis) {
-    for (const name of await caches.keys()) if (name.startsWith("boardroom-")) await caches.delete(name);
-  }
-  await wipeQueue();
   try {
     localStorage.removeItem(LIST_KEY);
     localStorage.removeItem(USER_KEY);
   } catch {
     /* nothing stored */
   }
+  if ("caches" in globalThis) {
+    for (const name of await caches.keys()) if (name.startsWith("boardroom-")) await caches.delete(name);
+  }
+  await wipeQueue();
 }
 
 async function store(cacheName, urls) {
