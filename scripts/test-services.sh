@@ -121,8 +121,10 @@ s3.create_bucket(Bucket=os.environ["S3_BUCKET"])
 print(f"S3 (moto) at {os.environ['S3_ENDPOINT_URL']}, bucket {os.environ['S3_BUCKET']} created")
 PY
 
-export DATABASE_URL="postgres://postgres@$PG_HOST:$PG_PORT/test"
-export REDIS_URL="redis://127.0.0.1:$REDIS_PORT/0"
+# Two runs side by side (two checkouts on one machine) each name their own database and Redis
+# database number, e.g. BOARDROOM_TEST_PG_DB=alice BOARDROOM_TEST_REDIS_DB=3.
+export DATABASE_URL="postgres://postgres@$PG_HOST:$PG_PORT/${BOARDROOM_TEST_PG_DB:-test}"
+export REDIS_URL="redis://127.0.0.1:$REDIS_PORT/${BOARDROOM_TEST_REDIS_DB:-0}"
 # Worker threads (sockets, concurrency tests) must not keep connections open past a test,
 # or the test database cannot be dropped at the end.
 export BOARDROOM_DB_CONN_MAX_AGE=0
