@@ -12,13 +12,32 @@ from django.contrib.auth.models import User
 from .models import AgendaItem, Board, Majority, Meeting, Membership, Purpose, Resolution
 
 
+class DateInput(forms.DateInput):
+    """``<input type="date">``, whose value the browser reads only as ISO 8601 (2026-12-15),
+    whatever the site's locale formats dates as elsewhere."""
+
+    input_type = "date"
+
+    def __init__(self, attrs: dict[str, Any] | None = None) -> None:
+        super().__init__(attrs=attrs, format="%Y-%m-%d")
+
+
+class TimeInput(forms.TimeInput):
+    """``<input type="time">``: the browser reads only 24-hour hh:mm."""
+
+    input_type = "time"
+
+    def __init__(self, attrs: dict[str, Any] | None = None) -> None:
+        super().__init__(attrs=attrs, format="%H:%M")
+
+
 class MeetingForm(forms.Form):
     """A meeting's details, with times entered in the board's time zone."""
 
     title = forms.CharField(max_length=200)
-    date = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
-    starts = forms.TimeField(label="Starts at", widget=forms.TimeInput(attrs={"type": "time"}))
-    ends = forms.TimeField(label="Ends at", required=False, widget=forms.TimeInput(attrs={"type": "time"}))
+    date = forms.DateField(widget=DateInput())
+    starts = forms.TimeField(label="Starts at", widget=TimeInput())
+    ends = forms.TimeField(label="Ends at", required=False, widget=TimeInput())
     location = forms.CharField(max_length=300, required=False)
     video_url = forms.URLField(label="Video call link", required=False, max_length=500, assume_scheme="https")
 
@@ -139,13 +158,13 @@ class ResolutionForm(forms.Form):
     )
     deadline_date = forms.DateField(
         label="Date",
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=DateInput(),
         error_messages={"required": "Choose the day voting closes.", "invalid": "Enter the date as a date."},
     )
     deadline_time = forms.TimeField(
         label="Time",
         initial=dt.time(17, 0),
-        widget=forms.TimeInput(attrs={"type": "time"}),
+        widget=TimeInput(),
         error_messages={"required": "Choose the time voting closes.", "invalid": "Enter the time as hh:mm."},
     )
     client_id = forms.UUIDField(required=False, widget=forms.HiddenInput)
