@@ -50,7 +50,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parent.parent
+if not __package__:
+    # Started as a file, bench/ would be first on sys.path and shadow the apps: run as a module.
+    _root = str(Path(__file__).resolve().parent.parent)
+    os.execve(
+        sys.executable,
+        [sys.executable, "-m", f"bench.{Path(__file__).stem}", *sys.argv[1:]],
+        {**os.environ, "PYTHONPATH": _root},
+    )
+
+from bench import ROOT, module_command  # noqa: E402
 
 # Our p99 may be at most 3x the raw floor's at the largest N (DESIGN.md measured 5-6x for a
 # plain Channels consumer on channels_redis), and never above 250 ms at N=500 on a full run.
@@ -448,9 +457,9 @@ def _round(
     raw_ports, our_ports = [_free_port(), _free_port()], [_free_port(), _free_port()]
     servers: list[subprocess.Popen[bytes]] = []
     try:
-        me = str(Path(__file__).resolve())
         raw = [
-            _start([sys.executable, me, "--raw-server", str(p), "--channel", channel], env, raw_log) for p in raw_ports
+            _start(module_command("fanout", "--raw-server", str(p), "--channel", channel), env, raw_log)
+            for p in raw_ports
         ]
         servers += raw
         ours = [_daphne(port, env, our_log) for port in our_ports]

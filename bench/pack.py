@@ -36,9 +36,16 @@ import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "bench"))
+if not __package__:
+    # Started as a file, bench/ would be first on sys.path and shadow the apps: run as a module.
+    _root = str(Path(__file__).resolve().parent.parent)
+    os.execve(
+        sys.executable,
+        [sys.executable, "-m", f"bench.{Path(__file__).stem}", *sys.argv[1:]],
+        {**os.environ, "PYTHONPATH": _root},
+    )
+
+from bench import ROOT, child_env, module_command  # noqa: E402
 
 TARGET_RATIO = 1.0
 WATERMARK_TARGET = 1.0
@@ -48,7 +55,8 @@ MEMORY_LIMIT_MB = 512
 def text_pdf(pages: int, path: Path, seed: int, *, shared: bool = False, photo: bytes | None = None) -> None:
     """Pages of text; ``shared`` puts one resource dictionary (font and a photo) under every page."""
     import pikepdf
-    from ingest import WORDS  # type: ignore[import-not-found]
+
+    from bench.ingest import WORDS
 
     rng = random.Random(seed)
     pdf = pikepdf.new()
@@ -109,7 +117,8 @@ def office_pdf(pages: int, path: Path, seed: int) -> int:
     import base64
 
     import weasyprint
-    from ingest import WORDS  # type: ignore[import-not-found]
+
+    from bench.ingest import WORDS
 
     rng = random.Random(seed)
 
@@ -144,7 +153,7 @@ def office_pdf(pages: int, path: Path, seed: int) -> int:
 def make_papers(folder: Path, count: int, seed: int = 11) -> list[tuple[Path, int]]:
     """``count`` papers of 8-22 pages (~15 on average): most like office exports, a third scanned
     (a photo on every page), one whose pages share one resource dictionary."""
-    from ingest import _photos, make_pdf  # type: ignore[import-not-found]
+    from bench.ingest import _photos, make_pdf
 
     rng = random.Random(seed)
     photo = _photos(1, 940, 650, rng)[0]
@@ -322,10 +331,11 @@ def main() -> None:
         print(f"generated {count} papers, {total_pages} pages, {size_mb:.1f} MB in {time.perf_counter() - t0:.1f} s")
 
         done = subprocess.run(  # noqa: S603
-            [sys.executable, __file__, "--child", str(folder), "--runs", str(runs)],
+            module_command("pack", "--child", str(folder), "--runs", str(runs)),
             capture_output=True,
             text=True,
-            env={**os.environ, "PYTHONPATH": str(ROOT)},
+            cwd=ROOT,
+            env=child_env(),
         )
         if done.returncode != 0:
             raise SystemExit(f"the build failed:\n{done.stderr[-3000:]}")

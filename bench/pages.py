@@ -33,7 +33,16 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parent.parent
+if not __package__:
+    # Started as a file, bench/ would be first on sys.path and shadow the apps: run as a module.
+    _root = str(Path(__file__).resolve().parent.parent)
+    os.execve(
+        sys.executable,
+        [sys.executable, "-m", f"bench.{Path(__file__).stem}", *sys.argv[1:]],
+        {**os.environ, "PYTHONPATH": _root},
+    )
+
+from bench import ROOT  # noqa: E402
 
 # Target: the meeting page may take at most 5× as long as /healthz on the same server.
 # /healthz is the fixed cost every request pays (ASGI server, middleware, thread hand-off to

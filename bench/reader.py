@@ -30,9 +30,16 @@ import time
 import urllib.request
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "bench"))
+if not __package__:
+    # Started as a file, bench/ would be first on sys.path and shadow the apps: run as a module.
+    _root = str(Path(__file__).resolve().parent.parent)
+    os.execve(
+        sys.executable,
+        [sys.executable, "-m", f"bench.{Path(__file__).stem}", *sys.argv[1:]],
+        {**os.environ, "PYTHONPATH": _root},
+    )
+
+from bench import ROOT  # noqa: E402
 
 TARGET_RATIO = 0.10
 PASSWORD = "bench-reader-password"
@@ -47,8 +54,7 @@ def free_port() -> int:
 def make_paper(pages: int, path: Path) -> None:
     """The generated upload, through the upload pipeline's clean rewrite (sanitised, page tree
     balanced, linearized): the rendition members read."""
-    from ingest import make_pdf  # type: ignore[import-not-found]
-
+    from bench.ingest import make_pdf
     from documents.ingest import rewrite
 
     raw = path.with_suffix(".raw.pdf")

@@ -41,10 +41,17 @@ from itertools import accumulate
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parent.parent
-# This file is named like the project's ``search`` app: keep bench/ off the import path.
-sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != ROOT / "bench"]
-sys.path.insert(0, str(ROOT))
+if not __package__:
+    # Started as a file, bench/ would be first on sys.path and shadow the apps: run as a module.
+    _root = str(Path(__file__).resolve().parent.parent)
+    os.execve(
+        sys.executable,
+        [sys.executable, "-m", f"bench.{Path(__file__).stem}", *sys.argv[1:]],
+        {**os.environ, "PYTHONPATH": _root},
+    )
+
+from bench import ROOT, module_command  # noqa: E402
+
 PG_HOST, PG_PORT = "127.0.0.1", 5432
 TARGET_MS = 100.0
 BOARDS, MEETINGS, ITEMS = 10, 20, 10
@@ -251,7 +258,7 @@ def run_child(backend_name: str, pages: int, repeat: int, workdir: Path) -> dict
         env["DATABASE_URL"] = f"postgres://postgres@{PG_HOST}:{PG_PORT}/{db_name}"
     try:
         done = subprocess.run(  # noqa: S603 - our own script
-            [sys.executable, __file__, "--child", "--pages", str(pages), "--repeat", str(repeat)],
+            module_command("search", "--child", "--pages", str(pages), "--repeat", str(repeat)),
             env=env,
             cwd=ROOT,
             stdout=subprocess.PIPE,

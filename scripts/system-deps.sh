@@ -4,6 +4,7 @@
 #     cannot download a browser here),
 #   - Pango (WeasyPrint renders covers, agendas and minutes through it),
 #   - qpdf (checks uploaded PDFs),
+#   - poppler-utils (pdftotext/pdftoppm: the ingest bench's baseline),
 #   - LibreOffice without its GUI (Word/PowerPoint/Excel/ODF uploads are converted to PDF),
 #   - OCRmyPDF with Tesseract's English data (scanned papers get a searchable text layer).
 # The LibreOffice and OCR packages come without their "recommends" (~420 MB, not ~570 MB).
@@ -21,6 +22,7 @@ have_lib() { ldconfig -p 2>/dev/null | grep -q "$1"; }
 have_lib 'libpango-1\.0\.so\.0' || missing+=(libpango-1.0-0)
 have_lib 'libpangoft2-1\.0\.so\.0' || missing+=(libpangoft2-1.0-0)
 command -v qpdf >/dev/null 2>&1 || missing+=(qpdf)
+command -v pdftoppm >/dev/null 2>&1 || lean+=(poppler-utils)
 command -v soffice >/dev/null 2>&1 || lean+=(libreoffice-writer-nogui libreoffice-impress-nogui libreoffice-calc-nogui)
 command -v ocrmypdf >/dev/null 2>&1 || lean+=(ocrmypdf)
 [[ -e /usr/share/tesseract-ocr/5/tessdata/eng.traineddata || -e /usr/share/tesseract-ocr/4.00/tessdata/eng.traineddata ]] ||
