@@ -161,5 +161,9 @@ def sign_out_everywhere(request: HttpRequest) -> HttpResponse:
     sessions.sign_out_everywhere(user)
     audit.record("auth.sign_out_everywhere", actor=user, request=request)
     logout(request)
-    messages.info(request, "You have been signed out on every device.")
+    messages.info(
+        request,
+        "You have been signed out on every device, and your calendar link no longer works: "
+        "after signing in, add the new one from Sign-in and security to your calendar app.",
+    )
     return HttpResponseRedirect(reverse("login"))

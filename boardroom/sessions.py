@@ -126,11 +126,17 @@ def check(user: User, session: MutableMapping[str, Any], *, touch: bool = True) 
 
 
 def sign_out_everywhere(user: User) -> None:
-    """End every session and open socket of ``user``."""
+    """End every session and open socket of ``user``, and withdraw their calendar feed link.
+
+    The feed link is a standing credential of its own (calendar apps read it without a session),
+    so whoever may still hold a lost device or a copied link loses it too.
+    """
     from meetings import events
+    from meetings.calendar import feed_withdraw
 
     account, _ = Account.objects.get_or_create(user=user)
     Account.objects.filter(pk=account.pk).update(session_epoch=account.session_epoch + 1)
+    feed_withdraw(user)
     events.sessions_revoked(user_id=user.pk)
 
 

@@ -1,8 +1,11 @@
 """Meetings as iCalendar: one .ics per meeting, and a private feed per person (a secret URL).
 
 The feed is read by calendar apps without a session, so the secret token stands in for the
-person: it lists exactly the meetings the policy lets them see, and only public details
-(title, time, place, link) — never item titles or papers.
+person: it lists the meetings the policy lets them see, and only public details (title, time,
+place, link) — never item titles or papers. Draft meetings never appear in a feed, not even in a
+secretary's: a feed link sits in calendar apps, shared calendars and their sync services, out of
+reach of the sign-in, and a draft's date, place and video link are not settled news yet.
+"Sign out everywhere" withdraws the token too (see README.md, "Live meetings and security").
 """
 
 from __future__ import annotations
@@ -74,6 +77,11 @@ def feed_token(user: User, *, renew: bool = False) -> str:
     return str(account.calendar_token)
 
 
+def feed_withdraw(user: User) -> None:
+    """Stop the person's feed URL working; a new one is made when they next open their security page."""
+    Account.objects.filter(user=user).update(calendar_token=None)
+
+
 def feed(request: HttpRequest, token: str) -> HttpResponse:
     account = Account.objects.filter(calendar_token=token, user__is_active=True).select_related("user").first()
     if account is None or not token:
@@ -82,6 +90,7 @@ def feed(request: HttpRequest, token: str) -> HttpResponse:
     since = timezone.now() - dt.timedelta(days=400)
     meetings = (
         policy.visible(person, Meeting.objects.filter(starts_at__gte=since))
+        .exclude(status=MeetingStatus.DRAFT)
         .select_related("board")
         .order_by("starts_at")
     )

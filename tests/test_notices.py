@@ -117,3 +117,21 @@ def test_the_secretary_sees_who_opened_which_paper(world: BoardWorld) -> None:
     assert read.opens == 2 and read.last_version == 1
     page = sign_in(Client(), world.secretary).get(f"/meetings/{world.meeting.pk}/agenda/").content.decode()
     assert "Opened by 1" in page
+
+
+def test_no_feed_lists_a_draft_meeting_not_even_its_preparers(world: BoardWorld) -> None:
+    """Drafts (with their place and video link) stay out of every feed; the secretary still sees
+    the draft in the portal and may download its own .ics there."""
+    from meetings.calendar import feed_token
+
+    world.draft.location = "Boardroom 3, Hidden House"
+    world.draft.video_url = "https://video.example/draft-call"
+    world.draft.save(update_fields=["location", "video_url"])
+    for person in (world.secretary, world.chair, world.member):
+        body = Client().get(f"/calendar/{feed_token(person)}.ics").content.decode()
+        assert world.meeting.title in body, person
+        assert world.draft.title not in body and "Hidden House" not in body and "draft-call" not in body, person
+    single = sign_in(Client(), world.secretary).get(f"/meetings/{world.draft.pk}/calendar.ics")
+    assert single.status_code == 200 and "STATUS:TENTATIVE" in single.content.decode()
+    services.meeting_publish(actor=world.secretary, meeting=world.draft)
+    assert world.draft.title in Client().get(f"/calendar/{feed_token(world.member)}.ics").content.decode()

@@ -192,3 +192,20 @@ def test_deploy_checks_pass_with_production_settings(tmp_path: Path) -> None:
         timeout=120,
     )
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_sign_out_everywhere_withdraws_the_calendar_link(world: BoardWorld) -> None:
+    """The feed link works without a session, so signing out everywhere must end it too; the
+    security page then offers a new one, and "make a new link" still replaces it on its own."""
+    client = sign_in(Client(), world.member)
+    old_url = re.search(r'value="https?://[^"]+(/calendar/[^"]+\.ics)"', client.get("/accounts/security/").text)
+    assert old_url is not None and Client().get(old_url[1]).status_code == 200
+    client.post("/accounts/sign-out-everywhere/")
+    assert Client().get(old_url[1]).status_code == 404
+    again = sign_in(Client(), world.member)
+    new_url = re.search(r'value="https?://[^"]+(/calendar/[^"]+\.ics)"', again.get("/accounts/security/").text)
+    assert new_url is not None and new_url[1] != old_url[1]
+    assert Client().get(new_url[1]).status_code == 200
+    assert b"Make a new link" in again.get("/accounts/security/").content
+    again.post("/accounts/calendar-link/")
+    assert Client().get(new_url[1]).status_code == 404
