@@ -186,7 +186,7 @@ def test_service_variables_switch_every_concern_to_its_service(tmp_path):
         "boardroom",
         "boardroom",
     )
-    assert chosen["db_conn_max_age"] == 60
+    assert chosen["db_conn_max_age"] == 0  # pooled (README.md, "Database pool")
     assert chosen["layer"] == "channels_redis.core.RedisChannelLayer"
     assert "cache.internal" in chosen["layer_hosts"][0]
     assert chosen["storage"] == "storages.backends.s3.S3Storage"
