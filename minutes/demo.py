@@ -13,11 +13,11 @@ from django.db import transaction
 from django.utils import timezone
 
 from meetings import services as meeting_services
-from meetings.models import AgendaItem, Meeting, Motion, Resolution
+from meetings.models import AgendaItem, Meeting, Motion
 from meetings.services import resolutions
 
 from . import services
-from .models import MinuteItem, Minutes
+from .models import ApprovalRoute, MinuteItem, Minutes
 
 
 @dataclass(frozen=True)
@@ -107,7 +107,6 @@ PLANS: dict[str, MinutesPlan] = {
         ],
     ),
 }
-APPROVAL_RESOLUTION = "Approval of the minutes of Trustees' meeting 47"
 
 
 def during_meeting(meeting: Meeting, people: dict[str, User], chair: User, secretary: User) -> None:
@@ -142,12 +141,17 @@ def seed(people: dict[str, User], chair: User, secretary: User) -> None:
     # 46 was approved at 47 and signed; its meeting is already recorded as minuted.
     minutes = Minutes.objects.get(meeting=first)
     services.minutes_circulate(actor=secretary, minutes=minutes)
-    services.minutes_approve(actor=secretary, minutes=minutes, at_meeting=second)
+    minutes_item = AgendaItem.objects.filter(meeting=second, title__startswith="Minutes").first()
+    if minutes_item is not None:
+        route = services.approval_route_item(actor=secretary, minutes=minutes, item=minutes_item)
+    else:
+        route = services.approval_route_item(actor=secretary, minutes=minutes, meeting=second)
+    services.minutes_approve(actor=secretary, minutes=minutes, route=route)
     services.minutes_sign(actor=chair, minutes=minutes)
     # 47 was approved by written resolution between meetings: the chair has yet to sign.
     minutes = Minutes.objects.get(meeting=second)
     services.minutes_circulate(actor=secretary, minutes=minutes)
-    services.minutes_approve(actor=secretary, minutes=minutes, resolution=_approval(second, people, secretary))
+    services.minutes_approve(actor=secretary, minutes=minutes, route=_approval(minutes, people, secretary))
 
 
 def _write(meeting: Meeting, people: dict[str, User], secretary: User) -> None:
@@ -168,22 +172,16 @@ def _write(meeting: Meeting, people: dict[str, User], secretary: User) -> None:
         )
 
 
-def _approval(meeting: Meeting, people: dict[str, User], secretary: User) -> Resolution:
-    existing = Resolution.objects.filter(board=meeting.board, title=APPROVAL_RESOLUTION).first()
-    if existing is not None:
-        return existing
-    drafted = resolutions.resolution_draft(
-        actor=secretary,
-        board=meeting.board,
-        title=APPROVAL_RESOLUTION,
-        text=f"That the minutes of {meeting.title}, as circulated, are approved as a correct record.",
-        deadline=timezone.now() + dt.timedelta(days=3),
+def _approval(minutes: Minutes, people: dict[str, User], secretary: User) -> ApprovalRoute:
+    """The written resolution drafted from the minutes page, circulated and passed."""
+    route = services.approval_route_resolution(
+        actor=secretary, minutes=minutes, deadline=timezone.now() + dt.timedelta(days=3)
     )
-    circulated = resolutions.resolution_circulate(actor=secretary, resolution=drafted)
+    assert route.resolution is not None
+    circulated = resolutions.resolution_circulate(actor=secretary, resolution=route.resolution)
     for username in ("margaret", "priya", "tom", "aisha"):
         circulated.refresh_from_db()
         if circulated.status != "circulated":
             break
         resolutions.resolution_vote(actor=people[username], resolution=circulated, choice="For")
-    circulated.refresh_from_db()
-    return circulated
+    return route

@@ -80,6 +80,37 @@ class Minutes(models.Model):
         return self.status == MinutesStatus.DRAFT
 
 
+class ApprovalRoute(models.Model):
+    """Where the board is asked to approve one set of minutes: an item on a later meeting's
+    agenda, or a written resolution drafted for them. Only a route of these minutes can record
+    their approval, so an unrelated item or resolution never can."""
+
+    minutes = models.ForeignKey(Minutes, on_delete=models.CASCADE, related_name="approval_routes")
+    item = models.OneToOneField(
+        AgendaItem, null=True, blank=True, on_delete=models.PROTECT, related_name="approves_minutes"
+    )
+    resolution = models.OneToOneField(
+        Resolution, null=True, blank=True, on_delete=models.PROTECT, related_name="approves_minutes"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(item__isnull=True, resolution__isnull=False)
+                | models.Q(item__isnull=False, resolution__isnull=True),
+                name="approvalroute_item_or_resolution",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Approval of {self.minutes} via {self.item or self.resolution}"
+
+
 class MinuteItem(models.Model):
     """The minute of one agenda item. ``version`` rises with every save: a save made against an
     older version is refused (HTTP 409) and both texts are shown to merge."""

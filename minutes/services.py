@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import uuid
+import zoneinfo
 from dataclasses import dataclass
 from typing import Any
 
@@ -28,10 +29,10 @@ from meetings.models import (
     Membership,
     Motion,
     Notice,
-    Resolution,
+    Purpose,
     ResolutionStatus,
 )
-from meetings.services import meeting_advance
+from meetings.services import agenda, meeting_advance, resolutions
 
 from . import pdf, record
 from .models import (
@@ -40,6 +41,7 @@ from .models import (
     ActionStatus,
     Amendment,
     ApprovalMethod,
+    ApprovalRoute,
     Decision,
     MinuteItem,
     Minutes,
@@ -237,34 +239,118 @@ def minutes_comment(*, actor: User, minutes: Minutes, body: str) -> MinutesComme
     return comment
 
 
+# --- approval routes ---------------------------------------------------------------------------
+
+
+def _may_route(actor: User | None, minutes: Minutes) -> Minutes:
+    minutes = Minutes.objects.select_for_update().select_related("meeting").get(pk=minutes.pk)
+    _require(actor, Action.MANAGE, minutes)
+    if minutes.status not in (MinutesStatus.DRAFT, MinutesStatus.CIRCULATED):
+        raise ValidationError("These minutes have been approved already.")
+    return minutes
+
+
+def _held_on(meeting: Meeting) -> str:
+    return f"{meeting.starts_at.astimezone(zoneinfo.ZoneInfo(meeting.board.time_zone)):%-d %B %Y}"
+
+
+def approval_text(meeting: Meeting) -> str:
+    return (
+        f"That the minutes of {meeting.title}, held on {_held_on(meeting)}, as circulated, "
+        "be approved as a correct record."
+    )
+
+
 @transaction.atomic
-def minutes_approve(
-    *, actor: User, minutes: Minutes, at_meeting: Meeting | None = None, resolution: Resolution | None = None
-) -> Minutes:
-    """Record that the board approved the circulated minutes: as an item at a later meeting that
-    has been held (or is in progress), or by a written resolution that passed."""
+def approval_route_item(
+    *, actor: User, minutes: Minutes, meeting: Meeting | None = None, item: AgendaItem | None = None
+) -> ApprovalRoute:
+    """Ask a later meeting of the board to approve these minutes: a new item on its agenda
+    (``meeting``), or an existing item such as the standing "Minutes of the last meeting" (``item``)."""
+    minutes = _may_route(actor, minutes)
+    held = minutes.meeting
+    later = item.meeting if item is not None else meeting
+    if later is None or (item is not None and meeting is not None and item.meeting_id != meeting.pk):
+        raise ValidationError("Choose the later meeting whose agenda approves these minutes.")
+    if later.board_id != held.board_id or later.starts_at <= held.starts_at:
+        raise ValidationError("Minutes are approved at a later meeting of the same board.")
+    if item is None:
+        if later.status in (MeetingStatus.CLOSED, MeetingStatus.MINUTED):
+            raise ValidationError("That meeting has closed: its agenda can no longer change.")
+        item = agenda.agenda_item_add(
+            actor=actor,
+            meeting=later,
+            title=f"Minutes of {held.title} ({_held_on(held)})",
+            purpose=Purpose.DECISION,
+            description=approval_text(held),
+            duration_minutes=5,
+        )
+    else:
+        _require_item(actor, item)
+        if ApprovalRoute.objects.filter(item=item).exists():
+            raise ValidationError("That item already approves other minutes.")
+    route = ApprovalRoute.objects.create(minutes=minutes, item=item, created_by=actor)
+    audit.record(
+        "minutes.approval_route", actor=actor, obj=minutes, board_id=held.board_id, item=item.pk, meeting=later.pk
+    )
+    return route
+
+
+def _require_item(actor: User, item: AgendaItem) -> None:
+    if not policy.can(actor, Action.MANAGE, item.meeting):
+        raise PermissionDenied("Only the board's secretary or chair changes that agenda.")
+
+
+@transaction.atomic
+def approval_route_resolution(*, actor: User, minutes: Minutes, deadline: dt.datetime) -> ApprovalRoute:
+    """Draft a written resolution that approves these minutes (circulated from its own page)."""
+    minutes = _may_route(actor, minutes)
+    held = minutes.meeting
+    drafted = resolutions.resolution_draft(
+        actor=actor,
+        board=held.board,
+        title=f"Approval of the minutes of {held.title} ({_held_on(held)})",
+        text=approval_text(held),
+        deadline=deadline,
+        allow_abstain=True,
+    )
+    route = ApprovalRoute.objects.create(minutes=minutes, resolution=drafted, created_by=actor)
+    audit.record("minutes.approval_route", actor=actor, obj=minutes, board_id=held.board_id, resolution=drafted.pk)
+    return route
+
+
+def approval_ready(route: ApprovalRoute) -> bool:
+    """Whether the route has done its work: the meeting was held, or the resolution passed."""
+    if route.item_id is not None:
+        return route.item.meeting.status in APPROVED_AT
+    return route.resolution is not None and route.resolution.status == ResolutionStatus.PASSED
+
+
+@transaction.atomic
+def minutes_approve(*, actor: User, minutes: Minutes, route: ApprovalRoute) -> Minutes:
+    """Record that the board approved the circulated minutes through one of their own routes:
+    the item at a later meeting that has been held (or is in progress), or the written
+    resolution drafted for them, once it passed."""
     minutes = Minutes.objects.select_for_update().select_related("meeting").get(pk=minutes.pk)
     if actor is None or not (policy.can(actor, Action.MANAGE, minutes) or policy.can(actor, Action.CHAIR, minutes)):
         raise PermissionDenied("Only the secretary or the chair records an approval.")
     if minutes.status != MinutesStatus.CIRCULATED:
         raise ValidationError("Minutes are approved after they have been circulated, and only once.")
     meeting = minutes.meeting
-    if (at_meeting is None) == (resolution is None):
-        raise ValidationError("Say how the minutes were approved: at a meeting, or by a written resolution.")
-    if at_meeting is not None:
-        if at_meeting.board_id != meeting.board_id or at_meeting.starts_at <= meeting.starts_at:
-            raise ValidationError("Minutes are approved at a later meeting of the same board.")
-        if at_meeting.status not in APPROVED_AT:
+    route = ApprovalRoute.objects.select_related("item__meeting", "resolution").get(pk=route.pk)
+    if route.minutes_id != minutes.pk:
+        raise ValidationError("That item or resolution was not put to the board for these minutes.")
+    if route.item is not None:
+        if route.item.meeting.status not in APPROVED_AT:
             raise ValidationError("That meeting has not been held yet.")
         minutes.approval_method = ApprovalMethod.MEETING
-        minutes.approved_at_meeting = at_meeting
-    if resolution is not None:
-        if resolution.board_id != meeting.board_id:
-            raise ValidationError("The written resolution must be one of this board's.")
-        if resolution.status != ResolutionStatus.PASSED:
+        minutes.approved_at_meeting = route.item.meeting
+    else:
+        assert route.resolution is not None
+        if route.resolution.status != ResolutionStatus.PASSED:
             raise ValidationError("Only a written resolution that passed approves minutes.")
         minutes.approval_method = ApprovalMethod.RESOLUTION
-        minutes.approved_by_resolution = resolution
+        minutes.approved_by_resolution = route.resolution
     minutes.status = MinutesStatus.APPROVED
     minutes.approved_at = timezone.now()
     minutes.approved_by = actor
@@ -275,8 +361,9 @@ def minutes_approve(
         obj=minutes,
         board_id=meeting.board_id,
         method=minutes.approval_method,
-        at_meeting=at_meeting.pk if at_meeting else None,
-        resolution=resolution.pk if resolution else None,
+        at_meeting=minutes.approved_at_meeting_id,
+        item=route.item_id,
+        resolution=route.resolution_id,
     )
     _schedule_index(minutes)
     return minutes

@@ -10,6 +10,7 @@ urlpatterns = [
     path("meetings/<int:pk>/minutes/circulate/", views.minutes_circulate, name="minutes_circulate"),
     path("meetings/<int:pk>/minutes/reopen/", views.minutes_reopen, name="minutes_reopen"),
     path("meetings/<int:pk>/minutes/approve/", views.minutes_approve, name="minutes_approve"),
+    path("meetings/<int:pk>/minutes/approval-route/", views.approval_route_add, name="minutes_approval_route"),
     path("meetings/<int:pk>/minutes/sign/", views.minutes_sign, name="minutes_sign"),
     path("meetings/<int:pk>/minutes/comment/", views.minutes_comment, name="minutes_comment"),
     path("meetings/<int:pk>/minutes/amend/", views.minutes_amend, name="minutes_amend"),

@@ -25,11 +25,10 @@ from django.views.decorators.http import require_GET, require_POST
 from boardroom import audit, policy
 from boardroom.policy import Action
 from meetings import selectors as meeting_selectors
-from meetings.models import Meeting, Membership, Resolution, ResolutionStatus
+from meetings.models import Meeting, MeetingStatus, Membership
 
 from . import selectors, services
-from .models import ActionItem, ActionStatus, MinuteItem, Minutes, MinutesRender, MinutesStatus
-from .services import APPROVED_AT
+from .models import ActionItem, ActionStatus, ApprovalRoute, MinuteItem, Minutes, MinutesRender, MinutesStatus
 
 
 def _user(request: HttpRequest) -> User:
@@ -113,13 +112,19 @@ def _context(user: User, meeting: Meeting, minutes: Minutes) -> dict[str, Any]:
             .select_related("user")
             .order_by("user__last_name", "user__first_name")
         ]
-    if minutes.status == MinutesStatus.CIRCULATED and (can_manage or can_chair):
-        context["approval_meetings"] = Meeting.objects.filter(
-            board_id=meeting.board_id, starts_at__gt=meeting.starts_at, status__in=APPROVED_AT
-        ).order_by("starts_at")
-        context["approval_resolutions"] = Resolution.objects.filter(
-            board_id=meeting.board_id, status=ResolutionStatus.PASSED
-        ).order_by("-decided_at")
+    if minutes.status in (MinutesStatus.DRAFT, MinutesStatus.CIRCULATED) and (can_manage or can_chair):
+        routes = list(minutes.approval_routes.select_related("item__meeting", "resolution"))
+        for route in routes:
+            route.ready = services.approval_ready(route)  # type: ignore[attr-defined]
+        context["approval_routes"] = routes
+        context["approval_ready"] = [route for route in routes if route.ready]  # type: ignore[attr-defined]
+        if can_manage:
+            # Later meetings whose agenda may still change: where the approval can be put.
+            context["route_meetings"] = Meeting.objects.filter(
+                board_id=meeting.board_id,
+                starts_at__gt=meeting.starts_at,
+                status__in=(MeetingStatus.DRAFT, MeetingStatus.PUBLISHED, MeetingStatus.LIVE),
+            ).order_by("starts_at")
     if minutes.status == MinutesStatus.SIGNED:
         context["signature_holds"] = services.verify_signature(minutes)
         context["render"] = MinutesRender.objects.filter(minutes=minutes, full=True).order_by("-revision").first()
@@ -200,8 +205,7 @@ def _workflow(request: HttpRequest, pk: int, step: str) -> HttpResponse:
             services.minutes_reopen(actor=user, minutes=minutes)
             done = "The minutes are a draft again."
         elif step == "approve":
-            at_meeting, resolution = _approval_choice(request, meeting)
-            services.minutes_approve(actor=user, minutes=minutes, at_meeting=at_meeting, resolution=resolution)
+            services.minutes_approve(actor=user, minutes=minutes, route=_approval_choice(request, minutes))
             done = "The approval is recorded. The chair can now sign the minutes."
         elif step == "sign":
             services.minutes_sign(actor=user, minutes=minutes)
@@ -229,18 +233,14 @@ def _workflow(request: HttpRequest, pk: int, step: str) -> HttpResponse:
     return HttpResponseRedirect(back)
 
 
-def _approval_choice(request: HttpRequest, meeting: Meeting) -> tuple[Meeting | None, Resolution | None]:
-    how = request.POST.get("how", "")
+def _approval_choice(request: HttpRequest, minutes: Minutes) -> ApprovalRoute:
+    raw = request.POST.get("route", "")
     try:
-        if how == "meeting":
-            chosen = policy.visible(request.user, Meeting.objects.filter(board_id=meeting.board_id))
-            return chosen.get(pk=int(request.POST.get("meeting", ""))), None
-        if how == "resolution":
-            passed = policy.visible(request.user, Resolution.objects.filter(board_id=meeting.board_id))
-            return None, passed.get(pk=int(request.POST.get("resolution", "")))
-    except (ValueError, Meeting.DoesNotExist, Resolution.DoesNotExist):
-        raise ValidationError("Choose the meeting or the written resolution that approved the minutes.") from None
-    raise ValidationError("Say how the minutes were approved: at a meeting, or by a written resolution.")
+        return minutes.approval_routes.get(pk=int(raw))
+    except (ValueError, ApprovalRoute.DoesNotExist):
+        raise ValidationError(
+            "Choose the meeting item or the written resolution that approved these minutes."
+        ) from None
 
 
 def _entry_choice(request: HttpRequest, minutes: Minutes) -> MinuteItem | None:
@@ -251,6 +251,47 @@ def _entry_choice(request: HttpRequest, minutes: Minutes) -> MinuteItem | None:
         return policy.visible(request.user, MinuteItem.objects.filter(minutes=minutes)).get(pk=int(raw))
     except (ValueError, MinuteItem.DoesNotExist):
         raise ValidationError("Choose an item of these minutes.") from None
+
+
+@login_required
+@require_POST
+def approval_route_add(request: HttpRequest, pk: int) -> HttpResponse:
+    """The secretary puts these minutes to the board: on a later meeting's agenda, or as a
+    written resolution drafted here and circulated from its own page."""
+    user = _user(request)
+    meeting, minutes = _minutes_of(request, pk)
+    back = reverse("minutes", args=[meeting.pk])
+    how = request.POST.get("how", "")
+    try:
+        if how == "meeting":
+            later = _later_meeting(request, meeting)
+            route = services.approval_route_item(actor=user, minutes=minutes, meeting=later)
+            assert route.item is not None
+            done = f"Added item {route.item.number} to the agenda of {later.title}."
+        elif how == "resolution":
+            route = services.approval_route_resolution(
+                actor=user, minutes=minutes, deadline=timezone.now() + dt.timedelta(days=14)
+            )
+            messages.success(request, "A written resolution is drafted: check it, set its deadline and circulate it.")
+            assert route.resolution is not None
+            return HttpResponseRedirect(reverse("resolution_edit", args=[route.resolution.pk]))
+        else:
+            raise ValidationError("Say how the board will approve the minutes: at a meeting, or by written resolution.")
+    except PermissionDenied as error:
+        return _refused(request, back, _message(error), 403)
+    except ValidationError as error:
+        return _refused(request, back, _message(error), 400)
+    messages.success(request, done)
+    return HttpResponseRedirect(back)
+
+
+def _later_meeting(request: HttpRequest, meeting: Meeting) -> Meeting:
+    try:
+        return policy.visible(request.user, Meeting.objects.filter(board_id=meeting.board_id)).get(
+            pk=int(request.POST.get("meeting", ""))
+        )
+    except (ValueError, Meeting.DoesNotExist):
+        raise ValidationError("Choose the later meeting whose agenda approves these minutes.") from None
 
 
 @login_required

@@ -27,6 +27,7 @@ def _watch(page: Page, problems: list[str]) -> None:
 
 
 def test_minutes_taken_merged_signed_and_found(site: Site) -> None:
+    from meetings.models import Meeting as MeetingModel
     from meetings.models import MeetingStatus
     from search import indexing
     from tests.factories import MeetingFactory
@@ -96,11 +97,20 @@ def test_minutes_taken_merged_signed_and_found(site: Site) -> None:
         item.get_by_role("button", name="Add action").tap()
     assert "Charity Commission" in secretary.locator(f"#minute-{world.public_item.pk}").inner_text()
 
-    # Circulate, approve at the April meeting, sign.
+    # Put the minutes on the April meeting's agenda, circulate, record the approval there, sign.
+    april = MeetingModel.objects.get(title="April board meeting")
+    secretary.get_by_label("Put on the agenda of").select_option(value=str(april.pk))
+    with secretary.expect_navigation():
+        secretary.get_by_role("button", name="Add the item").tap()
+    assert "to the agenda of April board meeting" in secretary.locator(".messages").inner_text()
     with secretary.expect_navigation():
         secretary.get_by_role("button", name="Circulate for comment").tap()
+    secretary.get_by_label(re.compile("at April board meeting")).check()
+    questions: list[str] = []
+    secretary.once("dialog", lambda dialog: (questions.append(dialog.message), dialog.accept()))
     with secretary.expect_navigation():
         secretary.get_by_role("button", name="Record approval").tap()
+    assert questions and "cannot be undone" in questions[0]
     assert "approval is recorded" in secretary.locator(".messages").inner_text()
     chair.goto(url)
     site.screenshot(chair, "minutes-sign-1024x1366")

@@ -17,9 +17,9 @@ from django.utils import timezone
 
 from boardroom import audit
 from meetings import services as meeting_services
-from meetings.models import Meeting, MeetingStatus, Resolution, ResolutionStatus
+from meetings.models import AgendaItem, Meeting, MeetingStatus, Resolution, ResolutionStatus
 from minutes import pdf, services
-from minutes.models import ActionStatus, MinuteItem, Minutes, MinutesRender, MinutesStatus
+from minutes.models import ActionStatus, ApprovalRoute, MinuteItem, Minutes, MinutesRender, MinutesStatus
 from tests.auth import sign_in
 from tests.conftest import BoardWorld
 from tests.factories import MeetingFactory
@@ -53,6 +53,13 @@ def later_meeting(world: BoardWorld, status: str = MeetingStatus.LIVE) -> Meetin
     )
 
 
+def approval_at(world: BoardWorld, minutes: Minutes, meeting: Meeting | None = None) -> ApprovalRoute:
+    """Put the minutes on a later meeting's agenda (a held one unless ``meeting`` says otherwise)."""
+    return services.approval_route_item(
+        actor=world.secretary, minutes=minutes, meeting=meeting if meeting is not None else later_meeting(world)
+    )
+
+
 def entry_of(minutes: Minutes, item: Any) -> MinuteItem:
     return MinuteItem.objects.get(minutes=minutes, item=item)
 
@@ -65,7 +72,7 @@ def signed_minutes(world: BoardWorld, django_capture_on_commit_callbacks: Any) -
         actor=world.secretary, entry=entry, body="<p>The treasurer presented the <b>accounts</b>.</p>", base_version=1
     )
     services.minutes_circulate(actor=world.secretary, minutes=minutes)
-    services.minutes_approve(actor=world.secretary, minutes=minutes, at_meeting=later_meeting(world))
+    services.minutes_approve(actor=world.secretary, minutes=minutes, route=approval_at(world, minutes))
     with django_capture_on_commit_callbacks(execute=True):
         services.minutes_sign(actor=world.chair, minutes=minutes)
     minutes.refresh_from_db()
@@ -219,16 +226,17 @@ def test_bad_saves_are_clear_4xx(world: BoardWorld, body: dict[str, str], status
 def test_workflow_order_is_enforced(world: BoardWorld) -> None:
     hold_meeting(world)
     minutes = services.minutes_start(actor=world.secretary, meeting=world.meeting)
+    route = approval_at(world, minutes)
     with pytest.raises(ValidationError):
-        services.minutes_approve(actor=world.secretary, minutes=minutes, at_meeting=later_meeting(world))
+        services.minutes_approve(actor=world.secretary, minutes=minutes, route=route)
     with pytest.raises(PermissionDenied):
         services.minutes_circulate(actor=world.member, minutes=minutes)
     services.minutes_circulate(actor=world.secretary, minutes=minutes)
     with pytest.raises(ValidationError):
         services.minutes_sign(actor=world.chair, minutes=minutes)
-    upcoming = later_meeting(world, status=MeetingStatus.PUBLISHED)
+    upcoming = approval_at(world, minutes, later_meeting(world, status=MeetingStatus.PUBLISHED))
     with pytest.raises(ValidationError, match="not been held"):
-        services.minutes_approve(actor=world.secretary, minutes=minutes, at_meeting=upcoming)
+        services.minutes_approve(actor=world.secretary, minutes=minutes, route=upcoming)
     with pytest.raises(PermissionDenied):
         services.minutes_sign(actor=world.secretary, minutes=minutes)
 
@@ -237,25 +245,69 @@ def test_approval_by_written_resolution(world: BoardWorld, django_capture_on_com
     hold_meeting(world)
     minutes = services.minutes_start(actor=world.secretary, meeting=world.meeting)
     services.minutes_circulate(actor=world.secretary, minutes=minutes)
-    open_one = Resolution.objects.create(
-        board=world.board, title="Approve minutes", text="That…", deadline=timezone.now(), status="circulated"
-    )
-    with pytest.raises(ValidationError, match="passed"):
-        services.minutes_approve(actor=world.secretary, minutes=minutes, resolution=open_one)
-    open_one.status = ResolutionStatus.PASSED
-    open_one.save()
     client = sign_in(Client(), world.secretary)
-    response = client.post(
-        f"/meetings/{world.meeting.pk}/minutes/approve/", {"how": "resolution", "resolution": open_one.pk}
-    )
+    response = client.post(f"/meetings/{world.meeting.pk}/minutes/approval-route/", {"how": "resolution"})
+    assert response.status_code == 302
+    route = ApprovalRoute.objects.get(minutes=minutes)
+    drafted = route.resolution
+    assert drafted is not None and drafted.status == ResolutionStatus.DRAFT
+    assert world.meeting.title in drafted.text and response["Location"] == f"/resolutions/{drafted.pk}/edit/"
+    with pytest.raises(ValidationError, match="passed"):
+        services.minutes_approve(actor=world.secretary, minutes=minutes, route=route)
+    Resolution.objects.filter(pk=drafted.pk).update(status=ResolutionStatus.PASSED, decided_at=timezone.now())
+    response = client.post(f"/meetings/{world.meeting.pk}/minutes/approve/", {"route": route.pk})
     assert response.status_code == 302
     minutes.refresh_from_db()
-    assert minutes.status == MinutesStatus.APPROVED and minutes.approved_by_resolution == open_one
+    assert minutes.status == MinutesStatus.APPROVED and minutes.approved_by_resolution_id == drafted.pk
     chair = sign_in(Client(), world.chair)
     with django_capture_on_commit_callbacks(execute=True):
         assert chair.post(f"/meetings/{world.meeting.pk}/minutes/sign/").status_code == 302
     minutes.refresh_from_db()
     assert minutes.status == MinutesStatus.SIGNED
+
+
+def test_an_unrelated_resolution_or_item_cannot_approve_minutes(world: BoardWorld) -> None:
+    """The trap of a board with one passed resolution on record: it approved other minutes (or
+    something else entirely), so it is not offered, preselected or accepted for these."""
+    hold_meeting(world)
+    minutes = services.minutes_start(actor=world.secretary, meeting=world.meeting)
+    services.minutes_circulate(actor=world.secretary, minutes=minutes)
+    unrelated = Resolution.objects.create(
+        board=world.board,
+        title="Approval of the minutes of meeting 47",
+        text="That…",
+        deadline=timezone.now(),
+        status=ResolutionStatus.PASSED,
+        decided_at=timezone.now(),
+    )
+    other_minutes_meeting = later_meeting(world)
+    later_item = AgendaItem.objects.create(meeting=other_minutes_meeting, title="Minutes of the last meeting")
+    page = sign_in(Client(), world.secretary).get(f"/meetings/{world.meeting.pk}/minutes/").content.decode()
+    assert unrelated.title not in page
+    assert 'name="route"' not in page and " checked" not in page.split('id="approve-heading"')[1].split("</section>")[0]
+    # Routes of other minutes are refused, even posted by hand.
+    other = Minutes.objects.create(meeting=other_minutes_meeting)
+    foreign = ApprovalRoute.objects.create(minutes=other, resolution=unrelated)
+    response = sign_in(Client(), world.secretary).post(
+        f"/meetings/{world.meeting.pk}/minutes/approve/", {"route": foreign.pk}
+    )
+    assert response.status_code == 400
+    with pytest.raises(ValidationError, match="not put to the board for these minutes"):
+        services.minutes_approve(actor=world.secretary, minutes=minutes, route=foreign)
+    minutes.refresh_from_db()
+    assert minutes.status == MinutesStatus.CIRCULATED and minutes.approved_by_resolution is None
+    # The later meeting's standing item becomes a route only when the secretary links it.
+    route = services.approval_route_item(actor=world.secretary, minutes=minutes, item=later_item)
+    services.minutes_approve(actor=world.chair, minutes=minutes, route=route)
+    minutes.refresh_from_db()
+    assert minutes.approved_at_meeting_id == other_minutes_meeting.pk
+    earlier = MeetingFactory.create(
+        board=world.board, title="February meeting", starts_at=world.meeting.starts_at - dt.timedelta(days=30)
+    )
+    with pytest.raises(ValidationError, match="already approves"):
+        services.approval_route_item(
+            actor=world.secretary, minutes=Minutes.objects.create(meeting=earlier), item=later_item
+        )
 
 
 def test_members_see_circulated_minutes_but_not_drafts(world: BoardWorld) -> None:
