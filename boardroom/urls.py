@@ -72,6 +72,7 @@ urlpatterns = [
     path("public/", include("public.urls")),
     path("", include("minutes.urls")),
     path("healthz", views.healthz, name="healthz"),
+    path("readyz", views.readyz, name="readyz"),
     path("sw.js", offline_views.service_worker, name="service_worker"),
     path("offline/keep.json", offline_views.offline_keep, name="offline_keep"),
     path("meetings/<int:pk>/offline.json", offline_views.meeting_offline, name="meeting_offline"),
