@@ -568,6 +568,7 @@ def comment_create(
             kind="mentioned",
             users=mentioned,
             text=f"{who} mentioned you in a comment on item {item.number}: {item.title}.",
+            item=item,
         )
     return comment
 
@@ -701,4 +702,4 @@ def _announce_version(paper: Paper, version: PaperVersion) -> None:
     people = policy.audience(paper)
     if version.uploaded_by_id:
         people = people.exclude(pk=version.uploaded_by_id)
-    notices.notify(meeting=meeting, kind="papers_changed", text=text, users=people)
+    notices.notify(meeting=meeting, kind="papers_changed", text=text, users=people, item=item)

@@ -2,15 +2,21 @@
 
 Emails say which meeting changed and link to it; they never carry item titles or paper text (nor
 a written resolution's title or text), since email leaves the portal's protection. Every notice
-and email goes only to people the policy lets see what it is about, checked again when the email
-is sent.
+and email goes only to people the policy lets see what it is about, checked again whenever a
+notice is shown or an email is sent: a notice about an agenda item that has since become Part B
+for the reader, or that they have declared an interest in, is no longer shown (nor emailed).
+
+A notice about one agenda item names it in its text, and the notice table has no item column, so
+the text starts with a reference to the item (``[item:<id>] ``). It is read back and removed when
+the notice is shown, and every check of the item goes through the policy.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Iterable
+import re
+from collections.abc import Iterable, Sequence
 
 from django.conf import settings
 from django.contrib.auth.models import User
@@ -24,7 +30,7 @@ from django_tasks import task
 from boardroom import policy
 from boardroom.policy import Action
 
-from .models import Board, Meeting, Notice, Resolution
+from .models import AgendaItem, Board, Meeting, Notice, Resolution
 
 log = logging.getLogger(__name__)
 
@@ -47,8 +53,22 @@ EMAIL_LINES = {
 }
 
 
-def notify(*, meeting: Meeting, kind: str, text: str, users: Iterable[User]) -> list[Notice]:
-    """Leave a notice for each person and, after commit, send the emails that are due."""
+ITEM_REFERENCE = re.compile(r"\A\[item:(\d+)\] ")
+# Notices left before item references existed cannot be checked against their item: those that
+# may name one (mentions; paper changes naming an item) are not shown rather than shown unchecked.
+UNCHECKABLE = re.compile(r"\bitem\b", re.IGNORECASE)
+
+
+def notify(
+    *, meeting: Meeting, kind: str, text: str, users: Iterable[User], item: AgendaItem | None = None
+) -> list[Notice]:
+    """Leave a notice for each person and, after commit, send the emails that are due.
+
+    ``item``: the agenda item the notice is about (and names), if any; the notice is then shown
+    only while the policy lets the reader see that item.
+    """
+    if item is not None:
+        text = f"[item:{item.pk}] {text}"
     notices = Notice.objects.bulk_create(
         [Notice(user=user, meeting=meeting, kind=kind, text=text[:500]) for user in users if user.is_active]
     )
@@ -71,16 +91,53 @@ def meeting_published(*, meeting: Meeting, actor: User | None) -> list[Notice]:
     )
 
 
+def _item_id(notice: Notice) -> int | None:
+    found = ITEM_REFERENCE.match(notice.text)
+    return int(found[1]) if found else None
+
+
+def may_see(user: User, notices: Sequence[Notice]) -> list[Notice]:
+    """Those of ``notices`` (all the person's own) whose agenda item ``user`` may see now: one query.
+
+    Notices about a meeting or resolution as a whole pass; the caller has checked those. The text
+    of each notice returned is made ready to show (its item reference removed); it is not saved.
+    """
+    referenced = {item_id for item_id in map(_item_id, notices) if item_id is not None}
+    seen = set(policy.visible(user, AgendaItem.objects.filter(pk__in=referenced)).values_list("pk", flat=True))
+    shown = []
+    for notice in notices:
+        item_id = _item_id(notice)
+        if item_id is None:
+            if notice.kind in (Notice.Kind.MENTIONED, Notice.Kind.PAPERS_CHANGED) and UNCHECKABLE.search(notice.text):
+                continue
+        elif item_id in seen:
+            notice.text = ITEM_REFERENCE.sub("", notice.text, count=1)
+        else:
+            continue
+        shown.append(notice)
+    return shown
+
+
 def unread_for(user: User, limit: int = 20) -> list[Notice]:
-    """The person's unread notices about meetings (and written resolutions) they may still see."""
+    """The person's unread notices about meetings (and written resolutions) they may still see,
+    and about agenda items they may still see (see ``may_see``), newest first."""
     meetings = policy.visible(user, Meeting.objects.all())
     resolutions = policy.visible(user, Resolution.objects.all())
-    return list(
+    unread = (
         Notice.objects.filter(user=user, read_at__isnull=True)
         .filter(Q(meeting__in=meetings) | Q(resolution__in=resolutions))
         .select_related("meeting", "resolution")
-        .order_by("-created_at")[:limit]
+        .order_by("-created_at", "-pk")
     )
+    shown: list[Notice] = []
+    start, batch_size = 0, limit * 2
+    while len(shown) < limit:
+        batch = list(unread[start : start + batch_size])
+        shown += may_see(user, batch)
+        if len(batch) < batch_size:
+            break
+        start += batch_size
+    return shown[:limit]
 
 
 def mark_read(*, user: User, meeting: Meeting | None = None, resolution: Resolution | None = None) -> None:
@@ -209,6 +266,9 @@ def send_due_emails(meeting: Meeting, *, now: dt.datetime | None = None) -> tupl
         person = notices[0].user
         policy.forget(person)
         if not person.email or not policy.can(person, Action.VIEW, meeting):
+            continue
+        notices = may_see(person, notices)
+        if not notices:
             continue
         due = _email_due(person, meeting, now)
         if due is not None:

@@ -135,3 +135,88 @@ def test_no_feed_lists_a_draft_meeting_not_even_its_preparers(world: BoardWorld)
     assert single.status_code == 200 and "STATUS:TENTATIVE" in single.content.decode()
     services.meeting_publish(actor=world.secretary, meeting=world.draft)
     assert world.draft.title in Client().get(f"/calendar/{feed_token(world.member)}.ics").content.decode()
+
+
+# --- notices follow the policy on their item, whenever they are shown ---------------------------
+
+
+def _mention(world: BoardWorld, item: Any, who: Any) -> None:
+    import uuid
+
+    from documents import services as document_services
+
+    document_services.comment_create(
+        actor=world.chair, item=item, body=f"@{who.username} please read this first", client_id=uuid.uuid4()
+    )
+
+
+def _home(user: Any) -> str:
+    return sign_in(Client(), user).get("/").content.decode()
+
+
+def test_notices_about_an_item_disappear_when_it_becomes_part_b(world: BoardWorld) -> None:
+    """The observer was told of a mention and a new paper on a public item; once the item is Part B
+    their home page shows neither notice nor title (without their opening the meeting)."""
+    from documents import services as document_services
+    from tests.pdfs import make_pdf
+
+    item = services.agenda_item_add(actor=world.secretary, meeting=world.meeting, title="Secret merger talks")
+    _mention(world, item, world.observer)
+    paper = document_services.paper_create(actor=world.secretary, item=item, title="Heads of terms")
+    document_services.paper_version_add(actor=world.secretary, paper=paper, data=make_pdf(["Terms"]))
+    home = _home(world.observer)
+    assert "mentioned you in a comment on item" in home and "Secret merger talks" in home
+    assert "New paper for item" in home and "Heads of terms" in home
+    assert "[item:" not in home  # the reference is never shown
+
+    services.agenda_item_update(actor=world.secretary, item=item, confidential=True)
+    home = _home(world.observer)
+    assert "Secret merger talks" not in home and "Heads of terms" not in home
+    assert "mentioned you" not in home and "New paper for item" not in home
+    assert all(
+        "Secret merger" not in n.text and "Heads of terms" not in n.text for n in notices.unread_for(world.observer)
+    )
+    # A member may still see the Part B item: their notices stay.
+    assert "Heads of terms" in _home(world.member)
+
+
+def test_notices_about_an_item_disappear_once_the_reader_declares_an_interest(world: BoardWorld) -> None:
+    _mention(world, world.part_b_item, world.member)
+    assert "Chief executive&#x27;s pay" in _home(world.member)
+    services.declaration_record(actor=world.member, item=world.part_b_item, user=world.member, nature="Related")
+    home = _home(world.member)
+    assert "Chief executive" not in home and "mentioned you" not in home
+    assert all("Chief executive" not in n.text for n in notices.unread_for(world.member))
+
+
+def test_emails_sent_after_the_change_leave_out_hidden_notices(
+    world: BoardWorld, django_capture_on_commit_callbacks: Any
+) -> None:
+    notices.send_due_emails(world.meeting, now=timezone.now() - dt.timedelta(hours=3))  # publishing's, done
+    mail.outbox.clear()
+    _mention(world, world.public_item, world.observer)
+    services.agenda_item_update(actor=world.secretary, item=world.public_item, confidential=True)
+    notices.send_due_emails(world.meeting)
+    assert "observer@example.org" not in {m.to[0] for m in mail.outbox}
+    # Another notice, about the meeting as a whole, still goes, without the mention.
+    notices.notify(meeting=world.meeting, kind=Notice.Kind.AGENDA_CHANGED, text="Agenda.", users=[world.observer])
+    notices.send_due_emails(world.meeting)
+    to_observer = [m for m in mail.outbox if m.to == ["observer@example.org"]]
+    assert len(to_observer) == 1 and "agenda has changed" in to_observer[0].body
+    assert "mentioned" not in to_observer[0].body
+
+
+def test_an_old_notice_without_an_item_reference_is_not_shown_unchecked(world: BoardWorld) -> None:
+    """Notices written before items were referenced cannot be checked; those naming an item wait
+    for the meeting page instead of showing a title that may no longer be the reader's to see."""
+    Notice.objects.create(
+        user=world.observer,
+        meeting=world.meeting,
+        kind=Notice.Kind.MENTIONED,
+        text="Chair mentioned you in a comment on item 3: Secret merger talks.",
+    )
+    Notice.objects.create(
+        user=world.observer, meeting=world.meeting, kind=Notice.Kind.PAPERS_CHANGED, text="The pack was reissued."
+    )
+    home = _home(world.observer)
+    assert "Secret merger talks" not in home and "The pack was reissued." in home

@@ -701,3 +701,28 @@ def test_guardians_anonymous_user_is_switched_off() -> None:
     from django.conf import settings
 
     assert settings.ANONYMOUS_USER_NAME is None
+
+
+# --- notices -------------------------------------------------------------------------------
+
+NOTICE_OBJECTS = ["meeting", "draft", "public_item", "part_b_item", "public_paper", "part_b_paper", "other_meeting"]
+
+
+@pytest.mark.parametrize("role", [role for role in ROLES if role != "anonymous"])
+def test_notices_follow_the_matrix(world: BoardWorld, role: str) -> None:
+    """A notice about each object is left for the role (as if it had been told before losing
+    access): the unread list and the home page show exactly those the matrix lets it see."""
+    from meetings import notices
+
+    user = _user(world, role)
+    for name in NOTICE_OBJECTS:
+        obj = getattr(world, name)
+        item = None if isinstance(obj, Meeting) else obj if isinstance(obj, AgendaItem) else obj.item
+        meeting = obj if item is None else item.meeting
+        notices.notify(meeting=meeting, kind="mentioned", text=f"About ({name}).", users=[user], item=item)
+    listed = {notice.text for notice in notices.unread_for(user)}
+    home = sign_in(Client(), user).get("/").content.decode()
+    for name in NOTICE_OBJECTS:
+        expected = f"{name}:view" in EXPECTED[role]
+        assert (f"About ({name})." in listed) == expected, (role, name, "unread list")
+        assert (f"About ({name})." in home) == expected, (role, name, "home page")
