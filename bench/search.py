@@ -12,16 +12,18 @@ and for SQLite FTS5 (a file in a temporary folder), each in a child process of i
    does (``search.selectors.search``: the policy's filter inside the ranking query, LIMIT 20,
    snippets for those 20): a rare term, a common term (on ~40 % of pages), two terms ANDed and
    a phrase; each warmed up, then timed ``--repeat`` times;
-3. beside each, the floor: the bare index probe, a count of all matches with no ranking and no
-   permission filter.
+3. beside each, alternating turns, the floor doing the same work without Boardroom: a plain
+   ranked top 20 of the matches on the same 3 boards (no recusal or Part B rule), then snippets
+   for those 20.
 
-It prints a table per back end and ends with one line
-``BENCH search ratio=<PostgreSQL p99 / probe p99, worst query> target=100ms met|not-met``: met
-when the slowest query's p99 on PostgreSQL is under 100 ms.
+It prints a table per back end and one line per back end,
+``BENCH search-<backend> ratio=<worst query's p99 / its floor's p99> target=2 met|not-met``: met
+when that ratio is at most 2 and the worst p99 is at most 50 ms on PostgreSQL, 100 ms on SQLite
+(at 100,000 pages). PostgreSQL unreachable: its line is left out, said so, not a failure.
 
-    .venv/bin/python bench/search.py               # 100,000 pages (several minutes, mostly indexing)
-    .venv/bin/python bench/search.py --quick       # 10,000 pages, well under a minute
-    .venv/bin/python bench/search.py --only sqlite
+    .venv/bin/python -m bench.search               # 100,000 pages (several minutes, mostly indexing)
+    .venv/bin/python -m bench.search --quick       # 10,000 pages, well under a minute
+    .venv/bin/python -m bench.search --only sqlite
 """
 
 from __future__ import annotations
@@ -50,7 +52,7 @@ if not __package__:
         {**os.environ, "PYTHONPATH": _root},
     )
 
-from bench import ROOT, module_command  # noqa: E402
+from bench import ROOT, child_env, module_command, verdict  # noqa: E402
 
 PG_HOST, PG_PORT = "127.0.0.1", 5432
 TARGET_MS = 100.0
@@ -188,35 +190,83 @@ def build(pages: int) -> tuple[Any, list[str]]:
     return User.objects.get(pk=member.pk), vocab
 
 
+PG_FLOOR = (
+    "SELECT id FROM search_searchentry WHERE board_id = ANY(%s)"
+    " AND search_vector @@ websearch_to_tsquery('english', %s)"
+    " ORDER BY ts_rank(search_vector, websearch_to_tsquery('english', %s)) DESC LIMIT 20"
+)
+PG_FLOOR_SNIPPETS = (
+    "SELECT id, ts_headline('english', body, websearch_to_tsquery('english', %s)) FROM search_searchentry"
+    " WHERE id = ANY(%s)"
+)
+SQLITE_FLOOR = (
+    "SELECT e.id FROM search_fts JOIN search_searchentry e ON e.id = search_fts.rowid"
+    " WHERE search_fts MATCH %s AND e.board_id IN ({boards}) ORDER BY bm25(search_fts, 10.0, 1.0) LIMIT 20"
+)
+SQLITE_FLOOR_SNIPPETS = (
+    "SELECT rowid, snippet(search_fts, 1, char(2), char(3), ' … ', 24) FROM search_fts"
+    " WHERE search_fts MATCH %s AND rowid IN ({ids})"
+)
+
+
+def floor(query: str, board_ids: list[int]) -> int:
+    """The same work without Boardroom: a plain ranked top 20 of the matches on the member's
+    boards (no recusal or Part B rule), then snippets for those 20. Returns how many it found."""
+    from django.db import connection
+
+    from search.backends import fts5_query
+
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(PG_FLOOR, [board_ids, query, query])
+            ids = [row[0] for row in cursor.fetchall()]
+            if ids:
+                cursor.execute(PG_FLOOR_SNIPPETS, [query, ids])
+                cursor.fetchall()
+        else:
+            match = fts5_query(query)
+            cursor.execute(SQLITE_FLOOR.format(boards=",".join(map(str, board_ids))), [match])
+            ids = [row[0] for row in cursor.fetchall()]
+            if ids:
+                cursor.execute(SQLITE_FLOOR_SNIPPETS.format(ids=",".join(map(str, ids))), [match])
+                cursor.fetchall()
+    return len(ids)
+
+
 def measure(member: Any, vocab: list[str], repeat: int) -> dict[str, Any]:
     from search import selectors
     from search.backends import backend
 
     engine = backend()
+    board_ids = sorted(member.memberships.values_list("board_id", flat=True))
     out: dict[str, Any] = {}
     for name, make in QUERIES.items():
         query = make(vocab)
         for _ in range(5):  # warm the caches and the plan
             selectors.search(member, query)
-            engine.probe(query)
-        search_ms, probe_ms = [], []
-        hits = 0
-        for _ in range(repeat):
-            t0 = time.perf_counter()
-            results = selectors.search(member, query)
-            t1 = time.perf_counter()
-            matches = engine.probe(query)
-            t2 = time.perf_counter()
-            search_ms.append((t1 - t0) * 1000)
-            probe_ms.append((t2 - t1) * 1000)
-            hits = len(results)
+            floor(query, board_ids)
+        search_ms: list[float] = []
+        floor_ms: list[float] = []
+        hits = floor_hits = 0
+        for turn in range(repeat):
+            # Alternate which runs first, so neither side always finds the other's pages cached.
+            order = (True, False) if turn % 2 else (False, True)
+            for ours in order:
+                t0 = time.perf_counter()
+                if ours:
+                    results = selectors.search(member, query)
+                    hits = len(results)
+                else:
+                    floor_hits = floor(query, board_ids)
+                (search_ms if ours else floor_ms).append((time.perf_counter() - t0) * 1000)
         out[name] = {
             "query": query,
-            "matches": matches,
+            "matches": engine.probe(query),
             "hits": hits,
+            "floor_hits": floor_hits,
             "snippets": sum("<mark>" in r.hit.snippet for r in results),
             "search": summary(search_ms),
-            "probe": summary(probe_ms),
+            "floor": summary(floor_ms),
         }
     return out
 
@@ -239,15 +289,12 @@ def _admin_connection() -> Any:
 
 
 def run_child(backend_name: str, pages: int, repeat: int, workdir: Path) -> dict[str, Any] | None:
-    env = {
-        key: value
-        for key, value in os.environ.items()
-        if key not in {"DATABASE_URL", "REDIS_URL", "S3_BUCKET", "S3_ENDPOINT_URL", "BOARDROOM_TASKS"}
-    }
-    env["BOARDROOM_DATA_DIR"] = str(workdir / backend_name)
-    env["PYTHONPATH"] = str(ROOT)
-    env["BOARDROOM_LOG_LEVEL"] = "WARNING"
-    db_name = f"boardroom_search_{os.getpid()}"
+    env = child_env(
+        drop=("DATABASE_URL", "REDIS_URL", "S3_BUCKET", "S3_ENDPOINT_URL", "BOARDROOM_TASKS"),
+        BOARDROOM_DATA_DIR=str(workdir / backend_name),
+        BOARDROOM_LOG_LEVEL="WARNING",
+    )
+    db_name = os.environ.get("BENCH_PG_DB") or f"boardroom_search_{os.getpid()}"
     if backend_name == "postgresql":
         try:
             with _admin_connection() as conn:
@@ -265,8 +312,7 @@ def run_child(backend_name: str, pages: int, repeat: int, workdir: Path) -> dict
             check=False,
         )
         if done.returncode != 0:
-            print(f"!!! the {backend_name} run failed (exit {done.returncode})")
-            return None
+            raise SystemExit(f"!!! the {backend_name} run failed (exit {done.returncode})")
         result: dict[str, Any] = json.loads(done.stdout.decode().strip().splitlines()[-1])
         return result
     finally:
@@ -275,17 +321,25 @@ def run_child(backend_name: str, pages: int, repeat: int, workdir: Path) -> dict
                 conn.execute(f'DROP DATABASE IF EXISTS "{db_name}" WITH (FORCE)')
 
 
-def report(result: dict[str, Any]) -> float:
-    """Print one back end's table; return its worst search p99."""
+TARGETS_MS = {"postgresql": 50.0, "sqlite": 100.0}
+TARGET_RATIO = 2.0
+
+
+def report(result: dict[str, Any]) -> tuple[float, float]:
+    """Print one back end's table; return (worst search p99, that query's floor p99)."""
     print(f"\n{result['backend']}: {result['pages']:,} pages indexed in {result['build_s']:.0f} s")
-    print(f"{'query':<14} {'matches':>8} {'hits':>5} {'search p50':>11} {'p99':>8} {'probe p50':>10} {'p99':>8}")
-    worst = 0.0
+    print(
+        f"{'query':<14} {'matches':>8} {'hits':>5} {'search p50':>11} {'p99':>8}"
+        f" {'floor hits':>10} {'floor p50':>10} {'p99':>8}"
+    )
+    worst = (0.0, 1.0)
     for name, row in result["queries"].items():
-        s, p = row["search"], row["probe"]
-        worst = max(worst, s["p99"])
+        s, f = row["search"], row["floor"]
+        if s["p99"] > worst[0]:
+            worst = (s["p99"], f["p99"])
         print(
             f"{name:<14} {row['matches']:>8,} {row['hits']:>5} {s['p50']:>9.1f}ms {s['p99']:>6.1f}ms"
-            f" {p['p50']:>8.1f}ms {p['p99']:>6.1f}ms"
+            f" {row['floor_hits']:>10} {f['p50']:>8.1f}ms {f['p99']:>6.1f}ms"
         )
     return worst
 
@@ -313,20 +367,21 @@ def main() -> int:
                     results[name] = found
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
-    worst = {name: report(result) for name, result in results.items()}
-    pg = results.get("postgresql")
-    if pg is None:
-        print("BENCH search ratio=nan target=100ms not-met")
-        return 1
-    rows = pg["queries"].values()
-    slowest = max(rows, key=lambda row: row["search"]["p99"])
-    ratio = slowest["search"]["p99"] / max(slowest["probe"]["p99"], 0.001)
-    met = worst["postgresql"] < TARGET_MS and all(row["hits"] > 0 for row in rows)
     print(
-        f"\nPostgreSQL worst p99 {worst['postgresql']:.1f} ms (target < {TARGET_MS:g} ms); ratio is that query's"
-        " p99 over its bare index probe's p99 in the same run."
+        "\nours: search.selectors.search (policy filter inside the ranked query, LIMIT 20, snippets for the 20);"
+        " floor: a plain ranked top 20 over the member's boards, then snippets for those 20."
     )
-    print(f"BENCH search ratio={ratio:.2f} target={TARGET_MS:g}ms {'met' if met else 'not-met'}")
+    for name, result in results.items():
+        worst_ms, floor_ms = report(result)
+        rows = result["queries"].values()
+        ratio = worst_ms / max(floor_ms, 0.001)
+        target_ms = TARGETS_MS[name]
+        ok = ratio <= TARGET_RATIO and worst_ms <= target_ms and all(row["hits"] > 0 for row in rows)
+        print(
+            f"{name}: worst p99 {worst_ms:.1f} ms (target <= {target_ms:g} ms at 100,000 pages), its floor p99"
+            f" {floor_ms:.1f} ms"
+        )
+        verdict(f"search-{name}", ratio, TARGET_RATIO, met=ok)
     return 0
 
 

@@ -117,29 +117,79 @@ def fts5_query(query: str) -> str:
     return " AND ".join(parts)
 
 
+FTS_TOP = (
+    "SELECT rowid, rank FROM search_fts WHERE search_fts MATCH %s AND rank MATCH 'bm25(10.0, 1.0)'"
+    " ORDER BY rank LIMIT %s"
+)
+FTS_SNIPPETS = (
+    "SELECT rowid, snippet(search_fts, 1, char(2), char(3), ' … ', 24) FROM search_fts"
+    " WHERE search_fts MATCH %s AND rowid IN ({ids})"
+)
+
+
 class SqliteBackend:
-    """FTS5 with ``bm25`` (title weighted 10, body 1) and ``snippet``."""
+    """FTS5 with ``bm25`` (title weighted 10, body 1) and ``snippet``.
+
+    FTS5 ranks its own matches fastest on its own (``ORDER BY rank LIMIT n`` keeps only the best
+    ``n`` while it scores), so the ranking runs there over a bounded window of the best matches,
+    and the permission filter then runs on that window only. The result is exact: when the
+    window holds ``limit`` visible rows, no visible row outside it can rank above them; when it
+    does not, the window grows, and past ``MAX_WINDOW`` the one query that joins, filters and
+    ranks everything answers instead. Snippets are made for the rows on the page only.
+    """
 
     name = "sqlite"
+    FIRST_WINDOW = 200
+    MAX_WINDOW = 20_000
 
     def search(self, entries: QuerySet[SearchEntry], query: str, *, limit: int = 20) -> list[Hit]:
         match = fts5_query(query)
         if not match:
             return []
-        ranked = (
-            entries.extra(  # noqa: S610 — constant SQL, the query is a parameter
-                tables=["search_fts"],
-                where=["search_fts.rowid = search_searchentry.id", "search_fts MATCH %s"],
-                params=[match],
-                select={
-                    "rank": "bm25(search_fts, 10.0, 1.0)",
-                    "snip": "snippet(search_fts, 1, char(2), char(3), ' … ', 24)",
-                },
+        top = self._windowed(entries, match, limit)
+        if top is None:
+            top = list(
+                entries.extra(  # noqa: S610 — constant SQL, the query is a parameter
+                    tables=["search_fts"],
+                    where=["search_fts.rowid = search_searchentry.id", "search_fts MATCH %s"],
+                    params=[match],
+                    select={"rank": "bm25(search_fts, 10.0, 1.0)"},
+                )
+                .order_by("rank", "pk")
+                .values_list("pk", "rank")[:limit]
             )
-            .order_by("rank", "pk")
-            .values_list("pk", "kind", "title", "rank", "snip")[:limit]
-        )
-        return [Hit(pk, kind, title, -float(rank), highlight(snip)) for pk, kind, title, rank, snip in ranked]
+        if not top:
+            return []
+        ids = [pk for pk, _rank in top]
+        rows = {
+            pk: (kind, title)
+            for pk, kind, title in SearchEntry.objects.filter(pk__in=ids).values_list("pk", "kind", "title")
+        }
+        with connection.cursor() as cursor:
+            # The ids are integers from the database, never user input.
+            cursor.execute(FTS_SNIPPETS.format(ids=",".join(str(int(pk)) for pk in ids)), [match])  # nosec B608
+            snippets = dict(cursor.fetchall())
+        return [
+            Hit(pk, rows[pk][0], rows[pk][1], -float(rank), highlight(snippets.get(pk, "")))
+            for pk, rank in top
+            if pk in rows
+        ]
+
+    def _windowed(self, entries: QuerySet[SearchEntry], match: str, limit: int) -> list[tuple[int, float]] | None:
+        """The best ``limit`` visible (id, bm25) pairs, or None when the window grew too large."""
+        window = self.FIRST_WINDOW
+        while window <= self.MAX_WINDOW:
+            with connection.cursor() as cursor:
+                cursor.execute(FTS_TOP, [match, window])
+                best = cursor.fetchall()
+            if not best:
+                return []
+            seen = set(entries.filter(pk__in=[pk for pk, _ in best]).values_list("pk", flat=True))
+            found = sorted(((pk, rank) for pk, rank in best if pk in seen), key=lambda row: (row[1], row[0]))
+            if len(found) >= limit or len(best) < window:
+                return found[:limit]
+            window *= 5
+        return None
 
     def probe(self, query: str) -> int:
         with connection.cursor() as cursor:
