@@ -407,7 +407,7 @@ def current_revision(minutes: Minutes) -> int:
     return 1 + minutes.amendments.count()
 
 
-def _cut(item_ids: list[int]) -> str:
+def cut_key(item_ids: list[int]) -> str:
     return hashlib.sha256(",".join(str(i) for i in sorted(item_ids)).encode()).hexdigest()
 
 
@@ -428,7 +428,7 @@ def minutes_render(
     all_items = list(minutes.entries.values_list("item_id", flat=True))
     chosen = sorted(all_items if items is None else [i for i in items if i in set(all_items)])
     revision = current_revision(minutes)
-    cut = _cut(chosen)
+    cut = cut_key(chosen)
     found = MinutesRender.objects.filter(minutes=minutes, revision=revision, cut=cut).first()
     if found is not None:
         return found

@@ -127,8 +127,19 @@ def _context(user: User, meeting: Meeting, minutes: Minutes) -> dict[str, Any]:
             ).order_by("starts_at")
     if minutes.status == MinutesStatus.SIGNED:
         context["signature_holds"] = services.verify_signature(minutes)
-        context["render"] = MinutesRender.objects.filter(minutes=minutes, full=True).order_by("-revision").first()
+        context.update(_copies(user, minutes))
     return context
+
+
+def _copies(user: User, minutes: Minutes) -> dict[str, Any]:
+    """The archive copy this reader downloads (their cut, at the current revision) and, for those
+    who may read every item, the full record: each with the SHA-256 of its file."""
+    revision = services.current_revision(minutes)
+    renders = {r.cut: r for r in MinutesRender.objects.filter(minutes=minutes, revision=revision)}
+    cut = services.cut_key(services.reader_cut(user, minutes))
+    mine = renders.get(cut)
+    full = next((r for r in renders.values() if r.full), None)
+    return {"render": mine, "full_render": full if full is not None and full.cut == cut else None}
 
 
 def _steps(minutes: Minutes) -> list[dict[str, Any]]:

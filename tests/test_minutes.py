@@ -6,6 +6,7 @@ import datetime as dt
 import hashlib
 import io
 import json
+import re
 from typing import Any
 
 import pikepdf
@@ -108,8 +109,8 @@ def test_whole_workflow_end_to_end(world: BoardWorld, django_capture_on_commit_c
     world.meeting.refresh_from_db()
     assert world.meeting.status == MeetingStatus.MINUTED
     full = MinutesRender.objects.get(minutes=minutes, full=True)
-    part_a = MinutesRender.objects.get(minutes=minutes, full=False)
-    assert part_a.items == [world.public_item.pk]
+    cuts = sorted(r.items for r in MinutesRender.objects.filter(minutes=minutes, full=False))
+    assert cuts == [[world.public_item.pk], [world.part_b_item.pk]]  # the observer's, the recused member's
     actions = set(audit.AuditEvent.objects.filter(object_id=str(minutes.pk)).values_list("action", flat=True))
     assert {"minutes.started", "minutes.saved", "minutes.circulated", "minutes.approved", "minutes.signed"} <= actions
     assert "minutes.rendered" in actions
@@ -137,7 +138,8 @@ def test_archive_pdf_is_pdf_a_and_its_hash_verifies(world: BoardWorld, django_ca
     assert minutes.content_sha256 in text.replace("\r", "").replace("\n", "")
     assert "treasurer presented" in text and "Pay review" not in text
     assert "That pay rises" in text  # the full record holds Part B
-    part_a = MinutesRender.objects.get(minutes=minutes, full=False).file.open("rb").read()
+    part_a = MinutesRender.objects.get(minutes=minutes, full=False, cut=services.cut_key([world.public_item.pk]))
+    part_a = part_a.file.open("rb").read()
     part_a_text = "".join(p.get_textpage().get_text_range() for p in pdfium.PdfDocument(part_a))
     assert "That pay rises" not in part_a_text and "accounts" in part_a_text
 
@@ -146,12 +148,33 @@ def test_a_second_download_is_the_same_file_not_a_new_render(
     world: BoardWorld, django_capture_on_commit_callbacks: Any
 ) -> None:
     minutes = signed_minutes(world, django_capture_on_commit_callbacks)
+    made = MinutesRender.objects.filter(minutes=minutes).count()
     client = sign_in(Client(), world.member)
     first = client.get(f"/meetings/{world.meeting.pk}/minutes.pdf")
     second = client.get(f"/meetings/{world.meeting.pk}/minutes.pdf")
     assert first.status_code == second.status_code == 200
     assert first["X-Content-SHA256"] == second["X-Content-SHA256"]
-    assert MinutesRender.objects.filter(minutes=minutes).count() == 2  # full and Part A only
+    assert MinutesRender.objects.filter(minutes=minutes).count() == made
+
+
+def test_each_reader_sees_the_fingerprint_of_the_file_they_download(
+    world: BoardWorld, django_capture_on_commit_callbacks: Any
+) -> None:
+    """The page shows each reader the SHA-256 of their own cut; only readers of every item see
+    it called the full record."""
+    signed_minutes(world, django_capture_on_commit_callbacks)
+    seen = {}
+    for person in (world.chair, world.secretary, world.member, world.observer, world.recused):
+        client = sign_in(Client(), person)
+        page = client.get(f"/meetings/{world.meeting.pk}/minutes/").content.decode()
+        shown = re.search(r'data-copy-sha256="([0-9a-f]{64})"', page)
+        assert shown, person.username
+        response = client.get(f"/meetings/{world.meeting.pk}/minutes.pdf")
+        data = b"".join(response.streaming_content)  # type: ignore[attr-defined]
+        assert hashlib.sha256(data).hexdigest() == shown.group(1) == response["X-Content-SHA256"], person.username
+        assert ("full record" in page) == (person not in (world.observer, world.recused)), person.username
+        seen[person.username] = shown.group(1)
+    assert seen["chair"] == seen["member"] and len({seen["chair"], seen["observer"], seen["recused"]}) == 3
 
 
 def test_recused_member_gets_a_copy_without_their_item(
