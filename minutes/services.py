@@ -321,8 +321,8 @@ def approval_route_resolution(*, actor: User, minutes: Minutes, deadline: dt.dat
 
 def approval_ready(route: ApprovalRoute) -> bool:
     """Whether the route has done its work: the meeting was held, or the resolution passed."""
-    if route.item_id is not None:
-        return route.item.meeting.status in APPROVED_AT
+    if route.item is not None:
+        return str(route.item.meeting.status) in APPROVED_AT
     return route.resolution is not None and route.resolution.status == ResolutionStatus.PASSED
 
 
