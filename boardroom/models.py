@@ -30,6 +30,9 @@ class AuditEvent(models.Model):
     detail = models.JSONField(default=dict, blank=True, encoder=DjangoJSONEncoder)
     prev_hash = models.CharField(max_length=64)
     hash = models.CharField(max_length=64, unique=True)
+    # The keyed seal (HMAC with a key kept outside the database) over this hash and the
+    # previous seal: recomputing the plain hashes cannot forge it (README, "The audit log").
+    mac = models.CharField(max_length=64, blank=True)
 
     class Meta:
         ordering = ["pk"]
@@ -51,6 +54,7 @@ class AuditHead(models.Model):
     """A single row holding the newest hash: writers lock it so the chain never forks."""
 
     last_hash = models.CharField(max_length=64)
+    last_mac = models.CharField(max_length=64, blank=True)
 
     def __str__(self) -> str:
         return self.last_hash

@@ -10,13 +10,14 @@ from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.utils.http import content_disposition_header
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_http_methods, require_safe
 
 from boardroom import audit, policy
 from boardroom.policy import Action
 
 from . import annotating
 from .models import Annotation, Paper, PaperVersion
+from .ranges import without_body
 
 MAX_BODY = 512 * 1024
 
@@ -103,13 +104,30 @@ def _base(request: HttpRequest) -> str:
     return f"{request.scheme}://{request.get_host()}"
 
 
+def _exported(request: HttpRequest, action: str, paper: Paper) -> None:
+    """An export quotes or carries the paper's current version: audited once per person, version and day."""
+    version = paper.current_version
+    if request.method != "GET" or version is None:
+        return
+    audit.record_delivery(
+        action,
+        actor=request.user,
+        obj=paper,
+        board_id=paper.item.meeting.board_id,
+        request=request,
+        once={"version": version.number},
+        sha256=version.sha256,
+    )
+
+
 @login_required
-@require_GET
+@require_safe
 def annotations_export(request: HttpRequest, pk: int) -> HttpResponse:
-    """My annotations on this paper as W3C Web Annotations (JSON-LD)."""
+    """My annotations on this paper as W3C Web Annotations (JSON-LD; their selectors quote the text)."""
     paper = _paper(request, pk)
     user: User = request.user  # type: ignore[assignment]
     collection = annotating.as_web_annotations(user, paper, _base(request))
+    _exported(request, "paper.annotations_export", paper)
     response = HttpResponse(
         json.dumps(collection, indent=2, ensure_ascii=False),
         content_type='application/ld+json; profile="http://www.w3.org/ns/anno.jsonld"',
@@ -117,11 +135,11 @@ def annotations_export(request: HttpRequest, pk: int) -> HttpResponse:
     name = f"{paper.title} - my annotations.jsonld"
     response["Content-Disposition"] = content_disposition_header(as_attachment=True, filename=name) or "attachment"
     response["Cache-Control"] = "private, no-store"
-    return response
+    return without_body(request, response)
 
 
 @login_required
-@require_GET
+@require_safe
 def annotated_copy(request: HttpRequest, pk: int) -> HttpResponse:
     """The paper with my annotations written into it as PDF annotations."""
     paper = _paper(request, pk)
@@ -129,17 +147,10 @@ def annotated_copy(request: HttpRequest, pk: int) -> HttpResponse:
     if paper.current_version is None:
         raise Http404("This paper has no file yet.")
     data = annotating.annotated_copy(user, paper)
-    audit.record(
-        "paper.annotated_copy",
-        actor=user,
-        obj=paper,
-        board_id=paper.item.meeting.board_id,
-        request=request,
-        version=paper.current_version.number,
-    )
+    _exported(request, "paper.annotated_copy", paper)
     response = HttpResponse(data, content_type="application/pdf")
     name = f"{paper.title} - annotated.pdf"
     response["Content-Disposition"] = content_disposition_header(as_attachment=True, filename=name) or "attachment"
     response["Cache-Control"] = "private, no-store"
     response["X-Content-Type-Options"] = "nosniff"
-    return response
+    return without_body(request, response)

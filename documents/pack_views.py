@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from typing import TypeVar
 
 from django.contrib import messages
@@ -10,15 +11,16 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils.http import content_disposition_header
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_POST, require_safe
 
 from boardroom import audit, policy
 from boardroom.policy import Action
-from meetings.models import Meeting
+from meetings.models import AgendaItem, Meeting
 
 from . import packs
 from .models import BoardPack, PackStatus
-from .views import first_request, stored_file_response
+from .ranges import without_body
+from .views import stored_file_response
 
 R = TypeVar("R", bound=HttpResponseBase)
 
@@ -39,7 +41,7 @@ def _pdf_headers(response: R, filename: str, *, download: bool) -> R:
 
 
 @login_required
-@require_GET
+@require_safe
 def meeting_pack(request: HttpRequest, pk: int) -> HttpResponseBase:
     """The reader's own board pack: only the items they may see, watermarked if the board says so."""
     meeting = _meeting(request, pk)
@@ -67,18 +69,22 @@ def meeting_pack(request: HttpRequest, pk: int) -> HttpResponseBase:
 
 def _pack_file(request: HttpRequest, meeting: Meeting, pack: BoardPack) -> HttpResponseBase:
     copy = packs.compiled_copy_for(request.user, pack) or packs.copy_for(request.user, pack)  # type: ignore[arg-type]
-    if first_request(request):
+
+    def on_deliver() -> None:
+        # Any part of the pack, whatever the range: audited once per person, revision and day.
         if pack.published:
             packs.mark_opened(pack)
-        audit.record(
+        audit.record_delivery(
             "pack.view",
             actor=request.user,
             obj=meeting,
             board_id=meeting.board_id,
             request=request,
-            revision=pack.revision,
+            once={"revision": pack.revision},
             pages=copy.pages,
+            watermarked=copy.reader_id is not None,
         )
+
     return stored_file_response(
         request,
         copy.file.name or "",
@@ -86,16 +92,36 @@ def _pack_file(request: HttpRequest, meeting: Meeting, pack: BoardPack) -> HttpR
         etag=f"pack-{pack.pk}-{copy.pk}",
         filename=_filename(meeting, f"board pack r{pack.revision}"),
         download=request.GET.get("download") == "1",
+        on_deliver=on_deliver,
     )
 
 
 @login_required
-@require_GET
-def meeting_agenda_pdf(request: HttpRequest, pk: int) -> HttpResponse:
-    """The agenda on its own, as this reader may see it."""
+@require_safe
+def meeting_agenda_pdf(request: HttpRequest, pk: int) -> HttpResponseBase:
+    """The agenda on its own, as this reader may see it (its item titles are what it reveals)."""
     meeting = _meeting(request, pk)
-    response = HttpResponse(packs.agenda_pdf(request.user, meeting), content_type="application/pdf")
-    return _pdf_headers(response, _filename(meeting, "agenda"), download=request.GET.get("download") == "1")
+    data = packs.agenda_pdf(request.user, meeting)
+    if request.method == "GET":
+        shown = list(
+            policy.visible(request.user, AgendaItem.objects.filter(meeting=meeting))
+            .order_by("sort_key")
+            .values_list("pk", "number", "title")
+        )
+        # Once per person and day for each state of what they were shown (a retitled item is new).
+        digest = hashlib.sha256(repr(shown).encode()).hexdigest()
+        audit.record_delivery(
+            "agenda.view",
+            actor=request.user,
+            obj=meeting,
+            board_id=meeting.board_id,
+            request=request,
+            once={"agenda": digest},
+            items=[pk for pk, _number, _title in shown],
+        )
+    response = HttpResponse(data, content_type="application/pdf")
+    response = _pdf_headers(response, _filename(meeting, "agenda"), download=request.GET.get("download") == "1")
+    return without_body(request, response)
 
 
 def status_context(meeting: Meeting) -> dict[str, object]:

@@ -4,19 +4,23 @@ first page of a large linearized file after fetching a small part of it.
 Werkzeug parses the ``Range`` and ``If-Range`` headers (the fiddly part: suffix ranges, open
 ranges, syntax errors); this module answers them:
 
-* one satisfiable byte range → ``206 Partial Content`` with ``Content-Range``;
+* one satisfiable byte range → ``206 Partial Content`` with ``Content-Range``; a suffix range
+  longer than the file (``bytes=-N``, N > size) is the whole file as that range;
 * a range past the end → ``416 Range Not Satisfiable`` with ``Content-Range: bytes */size``;
 * no range, a malformed one, another unit, several ranges, or an ``If-Range`` that no longer
   matches → the whole file with ``200`` (a server may always ignore ``Range``);
-* a matching ``If-None-Match`` → ``304``.
+* a matching ``If-None-Match`` → ``304``;
+* ``HEAD`` → the headers a ``GET`` would get, without the body (the file is not opened).
 
 Every answer says ``Accept-Ranges: bytes`` and carries the ETag and the caller's cache policy.
+Whatever the range, an answer that hands over bytes (200 or 206 to a ``GET``) calls the
+caller's ``on_deliver``, which is where the audit log hears of it.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from typing import IO
+from typing import IO, TypeVar
 
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.http.response import HttpResponseBase
@@ -24,6 +28,8 @@ from django.utils.http import content_disposition_header
 from werkzeug.http import parse_etags, parse_if_range_header, parse_range_header
 
 CHUNK = 256 * 1024
+
+R = TypeVar("R", bound=HttpResponseBase)
 
 
 def _chunks(handle: IO[bytes], start: int, length: int) -> Iterator[bytes]:
@@ -50,6 +56,7 @@ def ranged_response(
     filename: str = "",
     download: bool = False,
     cache_control: str = "private, no-store",
+    on_deliver: Callable[[], object] | None = None,
 ) -> HttpResponseBase:
     """The file ``opener()`` (``size`` bytes, entity tag ``etag`` without quotes) for ``request``."""
     quoted = f'"{etag}"'
@@ -76,7 +83,12 @@ def ranged_response(
         headers["Content-Range"] = f"bytes */{size}"
         return _with(response, headers)
     start, stop = span if isinstance(span, tuple) else (0, size)
-    response = StreamingHttpResponse(_chunks(opener(), start, stop - start), content_type=content_type)
+    if request.method == "HEAD":
+        response = HttpResponse(content_type=content_type)
+    else:
+        if on_deliver is not None:
+            on_deliver()
+        response = StreamingHttpResponse(_chunks(opener(), start, stop - start), content_type=content_type)
     response["Content-Length"] = str(stop - start)
     if isinstance(span, tuple):
         response.status_code = 206
@@ -98,10 +110,23 @@ def _requested_span(request: HttpRequest, size: int, etag: str) -> tuple[int, in
     parsed = parse_range_header(header)
     if parsed is None or parsed.units != "bytes" or len(parsed.ranges) != 1:
         return None
-    span = parsed.range_for_length(size)
-    if span is None:
+    start, end = parsed.ranges[0]
+    if start < 0:
+        # bytes=-N: the last N bytes, or all of them when the file is shorter (RFC 9110, 14.1.2).
+        start = max(size + start, 0)
+    stop = size if end is None else min(end, size)
+    if start >= size:
         return "unsatisfiable"
-    return span
+    return start, stop
+
+
+def without_body(request: HttpRequest, response: R) -> R:
+    """For ``HEAD``: the response as made for ``GET``, its length kept and its body dropped."""
+    if request.method != "HEAD" or not isinstance(response, HttpResponse):
+        return response
+    response["Content-Length"] = str(len(response.content))
+    response.content = b""
+    return response
 
 
 def _with(response: HttpResponseBase, headers: dict[str, str]) -> HttpResponseBase:

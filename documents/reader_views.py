@@ -11,7 +11,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.templatetags.static import static
 from django.urls import reverse
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_safe
 
 from boardroom import policy
 from boardroom.policy import Action
@@ -19,6 +19,7 @@ from meetings import selectors as meeting_selectors
 
 from .models import Paper
 from .ranges import ranged_response
+from .views import delivered
 
 
 def _paper(request: HttpRequest, pk: int) -> Paper:
@@ -104,9 +105,11 @@ def paper_read(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-@require_GET
+@require_safe
 def paper_thumbs(request: HttpRequest, pk: int, index: int) -> HttpResponse:
-    """One sprite sheet of the current version's page thumbnails (WebP)."""
+    """One sprite sheet of the current version's page thumbnails (WebP).
+
+    The pictures show the pages, so handing them over is audited as a read of the version."""
     paper = _paper(request, pk)
     version = paper.current_version
     sprites = (version.thumbnails or {}).get("sprites", []) if version else []
@@ -120,5 +123,6 @@ def paper_thumbs(request: HttpRequest, pk: int, index: int) -> HttpResponse:
         etag=f"{version.sha256}-t{index}",
         content_type="image/webp",
         cache_control="private, max-age=3600",
+        on_deliver=lambda: delivered(request, paper, version, via="thumbnails"),
     )
     return response  # type: ignore[return-value]

@@ -7,6 +7,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
+from boardroom import audit
 from meetings import selectors as meeting_selectors
 
 from . import selectors
@@ -32,8 +33,22 @@ def search_page(request: HttpRequest) -> HttpResponse:
             status=400,
         )
     results = selectors.search(request.user, query, board_id=board_id) if query else []
+    _record_snippets(request, results)
     return render(
         request,
         "search/search.html",
         {"query": query, "boards": boards, "board_id": board_id, "results": results, "searched": bool(query)},
     )
+
+
+def _record_snippets(request: HttpRequest, results: list[selectors.Result]) -> None:
+    """Snippets show text of papers and minutes: each search that shows some is audited, one
+    entry per board, naming what was revealed (never the query or the text)."""
+    shown: dict[int, list[dict[str, int | str | None]]] = {}
+    for result in results:
+        entry = result.entry
+        shown.setdefault(entry.board_id, []).append(
+            {"kind": entry.kind, "id": entry.object_id, "paper": entry.paper_id, "page": entry.page}
+        )
+    for board_id, hits in shown.items():
+        audit.record("search.snippets", actor=request.user, board_id=board_id, request=request, hits=hits)

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import io
+import json
+from typing import Any
+
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
@@ -121,3 +125,98 @@ def test_secretaries_filter_and_export_their_boards_log(world: BoardWorld) -> No
     assert sign_in(Client(), world.outsider).get(f"/boards/{world.board.pk}/audit.csv").status_code == 404
     other = Client().get(f"/boards/{world.other_board.pk}/audit/")
     assert other.status_code == 302
+
+
+def _rewrite_with_plain_sha256(edit_pk: int) -> None:
+    """What someone with write access to the database but without the key can do: edit a row,
+    then recompute every later hash (and a keyless seal) and the stored head."""
+    import hashlib
+
+    from boardroom.models import AuditHead
+
+    AuditEvent.objects.filter(pk=edit_pk).update(actor_label="mallory")
+    previous = previous_mac = audit.GENESIS
+    for entry in AuditEvent.objects.order_by("pk"):
+        entry.prev_hash = previous
+        entry.hash = audit.entry_hash(entry)
+        entry.mac = hashlib.sha256(f"{previous_mac}:{entry.hash}".encode()).hexdigest()
+        AuditEvent.objects.filter(pk=entry.pk).update(prev_hash=entry.prev_hash, hash=entry.hash, mac=entry.mac)
+        previous, previous_mac = entry.hash, entry.mac
+    AuditHead.objects.filter(pk=1).update(last_hash=previous, last_mac=previous_mac)
+
+
+def test_a_fully_recomputed_chain_fails_verification(world: BoardWorld) -> None:
+    target = AuditEvent.objects.order_by("pk")[2]
+    _rewrite_with_plain_sha256(target.pk)
+    # The plain hashes all hold again: only the keyed seal exposes the rewrite.
+    rows = list(AuditEvent.objects.order_by("pk"))
+    assert all(audit.entry_hash(row) == row.hash for row in rows)
+    broken = audit.verify()
+    assert broken is not None and broken.entry_id == rows[0].pk and "key" in broken.reason
+    with pytest.raises(CommandError, match="seal"):
+        call_command("audit_verify")
+
+
+def test_the_seal_depends_on_a_key_outside_the_database(world: BoardWorld, settings: Any) -> None:
+    assert audit.verify() is None
+    settings.BOARDROOM_AUDIT_KEY = "a-different-installation"
+    broken = audit.verify()
+    assert broken is not None and broken.entry_id == AuditEvent.objects.order_by("pk")[0].pk
+
+
+def test_entries_written_before_the_key_are_sealed_by_the_migration(world: BoardWorld) -> None:
+    import importlib
+
+    from django.apps import apps
+
+    from boardroom.models import AuditHead
+
+    AuditEvent.objects.update(mac="")
+    AuditHead.objects.update(last_mac="")
+    assert audit.verify() is not None  # an unsealed row is not accepted as it stands
+    importlib.import_module("boardroom.migrations.0004_audit_seal").seal_existing(apps, None)
+    assert audit.verify() is None
+    audit.record("test.after", actor_label="tester")
+    assert audit.verify() is None
+
+
+def test_an_exported_head_catches_newest_entries_cut_off(world: BoardWorld, tmp_path: Any) -> None:
+    from boardroom.models import AuditHead
+
+    anchor = tmp_path / "head.json"
+    out = io.StringIO()
+    call_command("audit_anchor", out=str(anchor), stdout=out)
+    stored = out.getvalue().strip().rsplit(" ", 1)[-1]
+    assert stored.startswith("storage:audit/anchors/")
+    exported = json.loads(anchor.read_text())
+    assert exported["seq"] == AuditEvent.objects.order_by("-pk")[0].pk and exported["signature"]
+    call_command("audit_verify", against=str(anchor), stdout=io.StringIO())
+    call_command("audit_verify", against=stored, stdout=io.StringIO())
+    # Later entries are fine: the anchor only says what must still be there.
+    audit.record("test.later", actor_label="tester")
+    call_command("audit_verify", against=str(anchor), stdout=io.StringIO())
+    # Cut off the newest entries and move the head back: the chain alone cannot tell...
+    rows = list(AuditEvent.objects.order_by("-pk")[:3])
+    with connection.cursor() as cursor:
+        for row in rows[:2]:
+            cursor.execute("DELETE FROM boardroom_auditevent WHERE id = %s", [row.pk])
+    AuditHead.objects.filter(pk=1).update(last_hash=rows[2].hash, last_mac=rows[2].mac)
+    assert audit.verify() is None
+    # ... the exported head can.
+    with pytest.raises(CommandError, match="cut off"):
+        call_command("audit_verify", against=str(anchor))
+
+
+def test_a_forged_or_foreign_anchor_is_refused(world: BoardWorld, tmp_path: Any) -> None:
+    anchor = tmp_path / "head.json"
+    call_command("audit_anchor", out=str(anchor), stdout=io.StringIO())
+    forged = json.loads(anchor.read_text())
+    forged["seq"], forged["count"] = forged["seq"] - 1, forged["count"] - 1
+    anchor.write_text(json.dumps(forged))
+    with pytest.raises(CommandError, match="signature"):
+        call_command("audit_verify", against=str(anchor))
+    anchor.write_text("not json")
+    with pytest.raises(CommandError, match="Cannot read"):
+        call_command("audit_verify", against=str(anchor))
+    with pytest.raises(CommandError, match="Cannot read"):
+        call_command("audit_verify", against=str(tmp_path / "missing.json"))

@@ -39,3 +39,7 @@ BOARDROOM_RECOVERY_CODES = 10
 # Sessions: an idle limit (each board may set a shorter one) and an absolute lifetime.
 BOARDROOM_IDLE_MINUTES = env_int("BOARDROOM_IDLE_MINUTES", 30)
 BOARDROOM_SESSION_MAX_AGE = env_int("BOARDROOM_SESSION_MAX_AGE", 12 * 60 * 60)
+
+# The key that seals the audit log (HMAC). Unset: derived from the secret key, which then must
+# not change; set it in production and keep it out of the database's backups (README, "The audit log").
+BOARDROOM_AUDIT_KEY = env_str("BOARDROOM_AUDIT_KEY")
