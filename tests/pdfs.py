@@ -1,10 +1,38 @@
-"""Small real PDFs for tests, made with pikepdf (one line of text per page)."""
+"""PDFs for tests: small real ones made with pikepdf, and the shared corpus of real-world files."""
 
 from __future__ import annotations
 
 import io
+import os
+from pathlib import Path
 
 import pikepdf
+import pytest
+
+# Real-world PDFs (never copied into the repository): beside the checkout, or where
+# BOARDROOM_PDF_SAMPLES points.
+CORPUS = Path(
+    os.environ.get("BOARDROOM_PDF_SAMPLES") or Path(__file__).resolve().parents[2] / "shared" / "corpus" / "pdf-samples"
+)
+
+
+def corpus_present() -> bool:
+    return (CORPUS / "files.json").is_file()
+
+
+def corpus() -> Path:
+    """The corpus folder, for a test that needs it.
+
+    CI always has the corpus, so there (``CI=true``) a missing one fails the test: a run that
+    silently skipped every real-world file would pass without testing them. On a developer's
+    machine the test is skipped, with the reason in the summary (pytest's ``-ra``).
+    """
+    if corpus_present():
+        return CORPUS
+    reason = f"CORPUS MISSING: the shared PDF corpus is not at {CORPUS} (set BOARDROOM_PDF_SAMPLES)"
+    if os.environ.get("CI", "").strip().lower() in {"true", "1", "yes"}:
+        pytest.fail(f"{reason}; CI runs must have it", pytrace=False)
+    pytest.skip(reason)
 
 
 def make_pdf(pages: list[str]) -> bytes:

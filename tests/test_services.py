@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-from pathlib import Path
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -16,9 +15,7 @@ from meetings import services
 from meetings.models import AgendaItem, Meeting, MeetingStatus, Membership, Role
 from tests.conftest import BoardWorld
 from tests.factories import UserFactory
-from tests.pdfs import make_pdf
-
-SAMPLES = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "pdf-samples"
+from tests.pdfs import corpus, make_pdf
 
 
 def test_agenda_numbers_follow_nesting_and_order(world: BoardWorld) -> None:
@@ -99,9 +96,7 @@ def test_non_pdf_or_damaged_uploads_are_refused_and_nothing_is_stored(world: Boa
 
 
 def test_an_encrypted_pdf_is_refused_with_the_reason(world: BoardWorld) -> None:
-    sample = SAMPLES / "005-libreoffice-writer-password_libreoffice-writer-password.pdf"
-    if not sample.exists():
-        pytest.skip("the shared PDF corpus is not beside this checkout")
+    sample = corpus() / "005-libreoffice-writer-password_libreoffice-writer-password.pdf"
     with pytest.raises(ValidationError, match="remove the password"):
         document_services.paper_version_add(actor=world.secretary, paper=world.public_paper, data=sample.read_bytes())
 
