@@ -23,4 +23,8 @@ def approved_minutes(meeting: Meeting) -> dict[str, Any] | None:
     if minutes is None or minutes.approved_at is None:
         return None
     sections = {entry.item_id: html_to_text(entry.body) for entry in minutes.entries.all() if entry.body.strip()}
-    return {"approved_on": timezone.localdate(minutes.approved_at), "sections": sections}
+    return {
+        "approved_on": timezone.localdate(minutes.approved_at),
+        "approved_at": minutes.approved_at,
+        "sections": sections,
+    }

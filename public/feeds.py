@@ -72,7 +72,9 @@ def board_entries(board: Board) -> list[Entry]:
         minutes = minutes_hook.approved_minutes(meeting)
         if minutes is None or minutes.approved_on is None:
             continue
-        approved = dt.datetime.combine(minutes.approved_on, dt.time(12, 0), tzinfo=dt.UTC)
+        # The moment the approval was recorded; a provider that gives only the day stands at the
+        # start of it, so a feed's Last-Modified never lies in the future.
+        approved = minutes.approved_at or dt.datetime.combine(minutes.approved_on, dt.time(0, 0), tzinfo=dt.UTC)
         entries.append(
             Entry(
                 guid=f"{site}/public/minutes/{meeting.pk}",
@@ -97,6 +99,13 @@ class BoardFeed(Feed[Entry, Board]):
 
     def link(self, board: Board) -> str:
         return settings.BOARDROOM_SITE_URL + reverse("public:board", args=[board.slug])
+
+    def author_name(self, board: Board) -> str:
+        """Who publishes the feed (Atom requires an author): the organisation, else the board."""
+        return board.organisation or board.name
+
+    def author_link(self, board: Board) -> str:
+        return self.link(board)
 
     def description(self, board: Board) -> str:
         return f"New meetings, public papers and approved minutes of {board.name}" + (

@@ -5,6 +5,7 @@ returning ``None`` until the minutes of ``meeting`` are approved, and then a map
 
     {
         "approved_on": datetime.date,          # when the board approved them
+        "approved_at": datetime.datetime,      # optional: the moment the approval was recorded
         "sections": {item_id: "text", ...},    # the minute of each agenda item
         "pdf_url": "/public/…/minutes.pdf",    # optional: a public PDF of the approved minutes
     }
@@ -34,6 +35,7 @@ PROVIDER = "minutes.public"
 @dataclass(frozen=True)
 class PublicMinutes:
     approved_on: dt.date | None
+    approved_at: dt.datetime | None = None
     sections: dict[int, str] = field(default_factory=dict)  # public item id -> text
     pdf_url: str = ""
 
@@ -60,6 +62,10 @@ def approved_minutes(meeting: Meeting) -> PublicMinutes | None:
     public_ids = set(policy.public_visible(AgendaItem.objects.filter(meeting=meeting)).values_list("pk", flat=True))
     kept = {int(k): str(v) for k, v in sections.items() if str(k).isdigit() and int(k) in public_ids and v}
     url = str(found.get("pdf_url") or "")
+    approved_at = found.get("approved_at")
     return PublicMinutes(
-        approved_on=found.get("approved_on"), sections=kept, pdf_url=url if url.startswith("/public/") else ""
+        approved_on=found.get("approved_on"),
+        approved_at=approved_at if isinstance(approved_at, dt.datetime) else None,
+        sections=kept,
+        pdf_url=url if url.startswith("/public/") else "",
     )

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+from email.utils import parsedate_to_datetime
 from typing import Any
 from urllib.parse import unquote
+from xml.etree import ElementTree
 
 import feedparser
 import pytest
@@ -187,6 +189,13 @@ def test_feeds_are_valid_rss_and_atom_with_meetings_and_papers(world: BoardWorld
         enclosures = [link for link in paper_entry.links if link.get("rel") == "enclosure"]
         assert enclosures and enclosures[0]["type"] == "application/pdf"
         assert all(entry.get("published") for entry in feed.entries)
+        if kind == "atom":
+            # RFC 4287: an atom:feed without an author on every entry must have one itself.
+            root = ElementTree.fromstring(response.content)
+            author = root.find("{http://www.w3.org/2005/Atom}author/{http://www.w3.org/2005/Atom}name")
+            assert author is not None and author.text == (world.board.organisation or world.board.name)
+        modified = response.get("Last-Modified")
+        assert modified is None or parsedate_to_datetime(modified) <= timezone.now()
 
 
 def test_public_calendar_parses_and_leaves_out_drafts_and_video_links(world: BoardWorld, extras: PublicExtras) -> None:

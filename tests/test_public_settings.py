@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import sys
 import types
 from decimal import Decimal
@@ -165,3 +166,29 @@ def test_the_minutes_apps_approved_minutes_reach_the_public_page(world: BoardWor
     assert published is not None and list(published.sections) == [world.public_item.pk]
     body = Client().get(selectors.meeting_url(world.meeting)).content.decode()
     assert "The board received the accounts." in body and "Pay rises" not in body
+
+
+def test_the_feed_dates_approved_minutes_when_they_were_approved_never_later(world: BoardWorld) -> None:
+    """Approved minutes enter the feeds at the moment of approval, so Last-Modified is never
+    in the future (it once said noon of the approval day)."""
+    from email.utils import parsedate_to_datetime
+
+    import feedparser
+    from django.utils import timezone
+
+    from meetings.models import Meeting, MeetingStatus
+    from minutes.models import MinuteItem, Minutes, MinutesStatus
+
+    services.board_public_settings_update(actor=world.secretary, board=world.board, public_site=True)
+    Meeting.objects.filter(pk=world.meeting.pk).update(status=MeetingStatus.MINUTED)
+    minutes = Minutes.objects.create(meeting=world.meeting)
+    MinuteItem.objects.create(minutes=minutes, item=world.public_item, body="<p>Received.</p>")
+    approved = timezone.now().replace(microsecond=0)
+    Minutes.objects.filter(pk=minutes.pk).update(status=MinutesStatus.APPROVED, approved_at=approved)
+    for kind in ("rss", "atom"):
+        response = Client().get(f"/public/{world.board.slug}/feed.{kind}")
+        feed = feedparser.parse(response.content)
+        entry = next(e for e in feed.entries if e.title.startswith("Approved minutes"))
+        published = parsedate_to_datetime(response["Last-Modified"])
+        assert published <= timezone.now()
+        assert dt.datetime(*entry.published_parsed[:6], tzinfo=dt.UTC) == approved
