@@ -1,6 +1,6 @@
 """Live fan-out benchmark: one meeting, N sockets on two daphne processes, against a raw floor.
 
-DESIGN.md, "Live meetings" and "Measured on this machine class". What it does:
+docs/architecture.md, "The live event path" and "Why one subscription per process". What it does:
 
 1. creates a fresh PostgreSQL database (``boardroom_bench_<pid>`` on 127.0.0.1:5432) and uses
    Redis on 127.0.0.1:6379 (db 9, a channel prefix of its own), migrates, and builds one board
@@ -21,7 +21,7 @@ DESIGN.md, "Live meetings" and "Measured on this machine class". What it does:
    met needs 0 lost, 0 duplicated and ratio <= 3 (and, on a full run, our p99 <= 250 ms at N=500).
 
 Clients run in this process (asyncio + ``websockets``) on the same cores as the servers, as the
-figures in DESIGN.md were measured. The database is dropped, the Redis keys deleted and every
+figures in docs/architecture.md were measured. The database is dropped, the Redis keys deleted and every
 subprocess stopped at the end, whatever happens.
 
     .venv/bin/python bench/fanout.py                 # N = 100, 500; 2 comments/s for 30 s
@@ -61,7 +61,7 @@ if not __package__:
 
 from bench import ROOT, module_command  # noqa: E402
 
-# Our p99 may be at most 3x the raw floor's at the largest N (DESIGN.md measured 5-6x for a
+# Our p99 may be at most 3x the raw floor's at the largest N (docs/architecture.md: 5-6x for a
 # plain Channels consumer on channels_redis), and never above 250 ms at N=500 on a full run.
 TARGET_RATIO = 3.0
 P99_LIMIT_AT_500_MS = 250.0

@@ -1,4 +1,4 @@
-"""The meeting socket: /ws/meetings/<id>/ (DESIGN.md, "Live meetings"; docs/live-protocol.md).
+"""The meeting socket: /ws/meetings/<id>/ (docs/architecture.md, "The live event path"; docs/live-protocol.md).
 
 A thin edge: authenticate, join the meeting's fan-out, hand client frames to services, forward
 the events the user may see — in order, exactly once — and replay what a client missed.

@@ -40,7 +40,7 @@ def user_group(user_id: int) -> str:
 
 
 def encode_frame(event: MeetingEvent) -> str:
-    """The server → client frame for one event (DESIGN.md, "Live meetings")."""
+    """The server → client frame for one event (docs/live-protocol.md, "Server → client frames")."""
     return json.dumps(
         {"type": "event", "seq": event.seq, "event": event.type, "data": event.data},
         cls=DjangoJSONEncoder,

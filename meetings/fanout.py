@@ -1,4 +1,4 @@
-"""A meeting's broadcasts, fanned out once per server process (DESIGN.md, "Live meetings").
+"""A meeting's broadcasts, fanned out once per server process (docs/architecture.md, "The live event path").
 
 Every bell and presence snapshot of a meeting goes to every socket of that meeting; each socket
 then filters it for its own user. Sent as a channels_redis group message, that is one Redis list

@@ -1,5 +1,5 @@
 """Redis restarts: writes commit while it is down, and open sockets catch up when it is back —
-every missed event they may see, exactly once, in order (DESIGN.md, "Live meetings", point 5).
+every missed event they may see, exactly once, in order (docs/live-protocol.md, "Ordering and delivery").
 
 A real ASGI server (daphne, forked as the browser tests fork it) runs against a redis-server of
 this test's own on a free loopback port, started, killed and started again here; the shared
