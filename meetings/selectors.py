@@ -11,7 +11,7 @@ from boardroom import policy
 from boardroom.policy import AnyUser
 from documents.models import Paper
 
-from .models import AgendaItem, Board, Meeting, Membership
+from .models import AgendaItem, Board, Meeting, Membership, Notice
 
 
 def boards_for(user: AnyUser) -> QuerySet[Board]:
@@ -92,3 +92,8 @@ def seated_people(board: Board) -> list[Membership]:
         .select_related("user")
         .order_by("role", "user__last_name", "user__first_name")
     )
+
+
+def has_unread_notices(user: AnyUser, meeting: Meeting) -> bool:
+    """Whether ``user`` has notices about ``meeting`` not yet marked read (a read, never a write)."""
+    return Notice.objects.filter(user_id=user.pk, meeting=meeting, read_at__isnull=True).exists()

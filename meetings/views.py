@@ -7,6 +7,7 @@ from django.contrib.auth.models import User
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
+from django.views.decorators.gzip import gzip_page
 
 from boardroom import policy
 from boardroom.policy import Action
@@ -181,12 +182,15 @@ def _pack_context(meeting: Meeting, items: list[AgendaItem]) -> dict[str, object
 
 
 @login_required
+@gzip_page
 def meeting_detail(request: HttpRequest, pk: int) -> HttpResponse:
     meeting = policy.get_or_404(request.user, Action.VIEW, Meeting.objects.select_related("board"), pk=pk)
     items = selectors.agenda_for(request.user, meeting)
     total_minutes = sum(item.duration_minutes for item in items)
     assert isinstance(request.user, User)  # login_required
-    notices.mark_read(user=request.user, meeting=meeting)
+    # Seeing the page reads the meeting's notices; a view with none unread writes nothing.
+    if selectors.has_unread_notices(request.user, meeting):
+        notices.mark_read(user=request.user, meeting=meeting)
     return render(
         request,
         "meetings/meeting.html",
