@@ -1,36 +1,41 @@
 from django.contrib import admin
 
+from boardroom.admin import PolicyScopedAdmin, PolicyScopedInline
+
 from .models import Paper, PaperVersion
 
 
-class PaperVersionInline(admin.TabularInline):
+class PaperVersionInline(PolicyScopedInline):
     model = PaperVersion
-    extra = 0
-    fields = ("number", "original_name", "page_count", "size", "sha256", "note", "uploaded_by", "uploaded_at")
-    readonly_fields = fields
-    can_delete = False
-
-    def has_add_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
-        # Versions arrive through the upload service, which checks and fingerprints the file.
-        return False
+    fields = readonly_fields = (
+        "number",
+        "original_name",
+        "page_count",
+        "size",
+        "sha256",
+        "note",
+        "uploaded_by",
+        "uploaded_at",
+    )
 
 
 @admin.register(Paper)
-class PaperAdmin(admin.ModelAdmin):
+class PaperAdmin(PolicyScopedAdmin):
+    """Read-only, and only the papers the policy shows this person (never Part B to those who may
+    not see it). Papers are uploaded, replaced and removed in the portal's agenda builder, which
+    checks and fingerprints every file."""
+
     list_display = ["title", "item", "position", "current_version"]
     search_fields = ["title"]
-    raw_id_fields = ["item", "current_version"]
     inlines = [PaperVersionInline]
 
 
 @admin.register(PaperVersion)
-class PaperVersionAdmin(admin.ModelAdmin):
+class PaperVersionAdmin(PolicyScopedAdmin):
     list_display = ["paper", "number", "page_count", "size", "uploaded_at"]
-    readonly_fields = [
+    fields = readonly_fields = (
         "paper",
         "number",
-        "file",
-        "original",
         "original_name",
         "content_type",
         "size",
@@ -38,4 +43,4 @@ class PaperVersionAdmin(admin.ModelAdmin):
         "page_count",
         "uploaded_by",
         "uploaded_at",
-    ]
+    )

@@ -6,6 +6,8 @@ from django.contrib import admin
 from django.http import HttpRequest
 from guardian.admin import GuardedModelAdmin
 
+from boardroom.admin import PolicyScopedAdmin, PolicyScopedInline, ReadOnlyInline
+
 from . import services
 from .models import AgendaItem, Board, Meeting, Membership, Resolution, ResolutionVoter
 
@@ -50,58 +52,44 @@ class MembershipAdmin(admin.ModelAdmin):
         services.membership_sync_grants(user=user, board=board)
 
 
-class AgendaItemInline(admin.TabularInline):
+class AgendaItemInline(PolicyScopedInline):
     model = AgendaItem
-    extra = 0
-    fields = ["parent", "position", "number", "title", "purpose", "duration_minutes", "confidential"]
-    readonly_fields = ["number"]
+    fields = readonly_fields = ("number", "title", "purpose", "duration_minutes", "confidential")
 
 
 @admin.register(Meeting)
-class MeetingAdmin(admin.ModelAdmin):
+class MeetingAdmin(PolicyScopedAdmin):
+    """Read-only, and only the meetings (and items) the policy shows this person: drafts are
+    for those who prepare them. Meetings are built and run in the portal."""
+
     list_display = ["title", "board", "starts_at", "status"]
     list_filter = ["board", "status"]
     date_hierarchy = "starts_at"
     inlines = [AgendaItemInline]
 
-    def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
-        super().save_related(request, form, formsets, change)
-        services.agenda_renumber(meeting=form.instance)
-
 
 @admin.register(AgendaItem)
-class AgendaItemAdmin(admin.ModelAdmin):
+class AgendaItemAdmin(PolicyScopedAdmin):
+    """Read-only; Part B items and items someone is recused from are shown only as the policy allows."""
+
     list_display = ["__str__", "meeting", "purpose", "confidential"]
     list_filter = ["meeting__board", "purpose", "confidential"]
     search_fields = ["title"]
 
-    def save_model(self, request: HttpRequest, obj: AgendaItem, form: Any, change: bool) -> None:
-        super().save_model(request, obj, form, change)
-        services.agenda_renumber(meeting=obj.meeting)
 
+class ResolutionVoterInline(ReadOnlyInline):
+    """The voters of a resolution the page already showed through the policy."""
 
-class ResolutionVoterInline(admin.TabularInline):
     model = ResolutionVoter
-    extra = 0
-    can_delete = False
-    fields = ["name", "user", "choice", "voted_at", "interest", "declared_at"]
-    readonly_fields = ["name", "user", "choice", "voted_at", "interest", "declared_at"]
-
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
+    fields = readonly_fields = ("name", "user", "choice", "voted_at", "interest", "declared_at")
 
 
 @admin.register(Resolution)
-class ResolutionAdmin(admin.ModelAdmin):
-    """Read-only: resolutions are drafted, circulated and decided in the portal, where the policy and audit apply."""
+class ResolutionAdmin(PolicyScopedAdmin):
+    """Read-only: resolutions are drafted, circulated and decided in the portal, where the policy
+    and audit apply. Drafts and confidential resolutions are shown only as the policy allows."""
 
     list_display = ["title", "board", "status", "deadline", "decided_at"]
     list_filter = ["board", "status"]
     search_fields = ["title"]
     inlines = [ResolutionVoterInline]
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
