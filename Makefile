@@ -22,7 +22,7 @@ NPM_INPUTS := package.json $(wildcard package-lock.json)
 EMBEDDED := env -u DATABASE_URL -u REDIS_URL -u S3_ENDPOINT_URL -u S3_BUCKET -u S3_ACCESS_KEY_ID \
 	-u S3_SECRET_ACCESS_KEY -u S3_REGION -u S3_PREFIX -u BOARDROOM_TASKS
 
-.PHONY: help setup system-deps run test test-services lint bench bench-quick clean
+.PHONY: help setup system-deps run test test-services lint bench bench-quick mutate clean
 
 help:
 	@echo "make run            install what is missing, migrate, load the demo data, serve on http://$(HOST):$(PORT)/"
@@ -31,6 +31,7 @@ help:
 	@echo "make lint           ruff check, ruff format --check, mypy, bandit, pip-audit, make bench-quick"
 	@echo "make bench          run every bench (python -m bench.<name>) and print its figures"
 	@echo "make bench-quick    every bench's short run: fails on a crash, prints an unmet target"
+	@echo "make mutate         mutation run over the access rules (slow, not in CI); writes docs/mutation.md"
 	@echo "make clean          remove the venv, node_modules and caches (keeps var/, your local data)"
 
 $(PY):
@@ -82,6 +83,11 @@ bench: setup
 
 bench-quick: setup
 	$(PY) -m bench --quick $(BENCH_ARGS)
+
+# Breaks each access rule in turn, in a copy of the tree, and runs the tests that guard it
+# (docs/mutation.md). Too slow for CI; run it after changing the policy or a selector.
+mutate: setup
+	$(EMBEDDED) $(PY) scripts/mutate.py --report docs/mutation.md
 
 clean:
 	rm -rf $(VENV) node_modules .pytest_cache .mypy_cache .ruff_cache staticfiles
