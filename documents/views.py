@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.files.storage import default_storage
 from django.http import Http404, HttpRequest, HttpResponseRedirect
@@ -18,9 +19,6 @@ from boardroom.policy import Action
 from . import services
 from .models import Paper, PaperVersion, VersionStatus
 from .ranges import ranged_response
-
-# How long a presigned S3 link to a paper lasts: long enough to start reading, no longer.
-PRESIGNED_SECONDS = 120
 
 
 def first_request(request: HttpRequest) -> bool:
@@ -46,7 +44,7 @@ def stored_file_response(
     """A stored PDF for someone the policy has already let through.
 
     On disk it is served here, answering range requests. On S3 the browser is sent to a
-    presigned URL that expires in a few minutes (S3 answers the ranges itself); the bucket's
+    presigned URL that lasts ``S3_LINK_SECONDS`` (S3 answers the ranges itself); the bucket's
     CORS rule (``manage.py s3_cors``) lets the reader see the range headers. ``on_deliver`` is
     called when the answer hands over the file or part of it (a presigned link counts).
     """
@@ -61,7 +59,7 @@ def stored_file_response(
                 "ResponseContentType": "application/pdf",
                 "ResponseCacheControl": cache_control,
             },
-            expire=PRESIGNED_SECONDS,
+            expire=settings.S3_LINK_SECONDS,
             http_method="HEAD" if request.method == "HEAD" else "GET",
         )
         redirect = HttpResponseRedirect(url)

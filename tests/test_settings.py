@@ -189,7 +189,7 @@ def test_service_variables_switch_every_concern_to_its_service(tmp_path):
     assert chosen["db_conn_max_age"] == 0  # pooled (README.md, "Database pool")
     assert chosen["layer"] == "channels_redis.core.RedisChannelLayer"
     assert "cache.internal" in chosen["layer_hosts"][0]
-    assert chosen["storage"] == "storages.backends.s3.S3Storage"
+    assert chosen["storage"] == "boardroom.objectstore.S3Storage"
     assert chosen["storage_bucket"] == "papers-bucket"
     assert chosen["storage_endpoint"] == "http://objects.internal:9000"
     assert chosen["storage_region"] == "eu-west-2"
@@ -207,7 +207,7 @@ def test_service_variables_switch_every_concern_to_its_service(tmp_path):
     [
         ("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/test", "db_engine", "django.db.backends.postgresql"),
         ("REDIS_URL", "redis://127.0.0.1:6379/0", "layer", "channels_redis.core.RedisChannelLayer"),
-        ("S3_BUCKET", "only-the-bucket", "storage", "storages.backends.s3.S3Storage"),
+        ("S3_BUCKET", "only-the-bucket", "storage", "boardroom.objectstore.S3Storage"),
     ],
 )
 def test_each_service_variable_switches_only_its_own_concern(tmp_path, variable, value, key, expected):

@@ -66,6 +66,8 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     # Last, so it sees the outcome of every authentication attempt.
     "axes.middleware.AxesMiddleware",
+    # The object store away: a 503 "try again" page instead of a 500 (boardroom/storage_errors.py).
+    "boardroom.storage_errors.StorageUnavailableMiddleware",
 ]
 
 ROOT_URLCONF = "boardroom.urls"
@@ -153,6 +155,8 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 FILE_UPLOAD_HANDLERS = ["boardroom.uploads.LimitedUploadHandler"]
 BOARDROOM_MAX_UPLOAD_BYTES = env_int("BOARDROOM_MAX_UPLOAD_BYTES", 100 * 1024 * 1024)
 BOARDROOM_MAX_UPLOAD_PAGES = env_int("BOARDROOM_MAX_UPLOAD_PAGES", 2000)
+# LibreOffice and OCRmyPDF run in a bubblewrap sandbox; only an explicit "off" opts out (README.md).
+BOARDROOM_CONVERTER_SANDBOX = env_str("BOARDROOM_CONVERTER_SANDBOX").lower() not in {"off", "0", "false", "no"}
 
 LOGGING = {
     "version": 1,

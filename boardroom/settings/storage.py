@@ -1,15 +1,26 @@
 """File storage: a folder on disk by default, an S3 API bucket when S3_BUCKET is set."""
 
-from .env import DATA_DIR, env_str
+from .env import DATA_DIR, env_int, env_str
 
 S3_BUCKET = env_str("S3_BUCKET")
+
+# How long a signed link to a stored file lasts (README, "Configuration"). Every download goes
+# through a view that checks the policy and hands out a fresh link, so a link only has to last
+# until the browser has followed it.
+S3_LINK_SECONDS = env_int("S3_LINK_SECONDS", 120)
+# Seconds to open a connection to the store and to wait for each answer, and how many times in
+# all a request is tried (botocore's "standard" retry mode: connection errors, throttling, 5xx).
+S3_CONNECT_TIMEOUT = env_int("S3_CONNECT_TIMEOUT", 5)
+S3_READ_TIMEOUT = env_int("S3_READ_TIMEOUT", 20)
+S3_MAX_ATTEMPTS = env_int("S3_MAX_ATTEMPTS", 3)
 
 _static = {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"}
 
 if S3_BUCKET:
     STORAGES = {
         "default": {
-            "BACKEND": "storages.backends.s3.S3Storage",
+            # django-storages' S3Storage with one boto3 client per process (boardroom/objectstore.py).
+            "BACKEND": "boardroom.objectstore.S3Storage",
             "OPTIONS": {
                 "bucket_name": S3_BUCKET,
                 "endpoint_url": env_str("S3_ENDPOINT_URL") or None,
@@ -20,10 +31,13 @@ if S3_BUCKET:
                 # Papers are private: nothing is public-read, every URL is signed and short-lived.
                 "default_acl": None,
                 "querystring_auth": True,
-                "querystring_expire": 300,
+                "querystring_expire": S3_LINK_SECONDS,
                 "file_overwrite": False,
                 "signature_version": "s3v4",
                 "addressing_style": "path",
+                "connect_timeout": S3_CONNECT_TIMEOUT,
+                "read_timeout": S3_READ_TIMEOUT,
+                "max_attempts": S3_MAX_ATTEMPTS,
             },
         },
         "staticfiles": _static,
