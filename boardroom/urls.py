@@ -75,6 +75,9 @@ urlpatterns = [
     path("readyz", views.readyz, name="readyz"),
     path("sw.js", offline_views.service_worker, name="service_worker"),
     path("offline/keep.json", offline_views.offline_keep, name="offline_keep"),
+    path("offline/", offline_views.offline_home, name="offline_home"),
+    path("manifest.webmanifest", offline_views.web_manifest, name="web_manifest"),
+    path("favicon.ico", offline_views.favicon, name="favicon"),
     path("meetings/<int:pk>/offline.json", offline_views.meeting_offline, name="meeting_offline"),
     path("admin/", admin.site.urls),
 ]

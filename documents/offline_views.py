@@ -14,7 +14,8 @@ from pathlib import Path
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.models import User
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse, HttpResponsePermanentRedirect, JsonResponse
+from django.shortcuts import render
 from django.templatetags.static import static
 from django.urls import reverse
 from django.views.decorators.http import require_GET
@@ -39,6 +40,9 @@ APP_ASSETS = [
     "js/offline-store.js",
     "js/offline.js",
     "js/meeting-live.js",
+    "js/confirm.js",
+    "js/offline-home.js",
+    "icons/icon-192.png",
     "vendor/pdfjs/pdf.min.mjs",
     "vendor/pdfjs/pdf.worker.min.mjs",
     "vendor/pdfjs-web/pdf_viewer.mjs",
@@ -89,9 +93,12 @@ def meeting_offline(request: HttpRequest, pk: int) -> JsonResponse:
         {
             "meeting": meeting.pk,
             "title": meeting.title,
+            "board": meeting.board.name,
+            "starts_at": meeting.starts_at.isoformat(),
             "cache": f"boardroom-meeting-{meeting.pk}",
             "urls": _meeting_urls(user, meeting),
-            "assets": [static(path) for path in APP_ASSETS],
+            # The offline home is part of the app shell: it lists the saved meetings without a network.
+            "assets": [static(path) for path in APP_ASSETS] + [reverse("offline_home")],
         }
     )
     response["Cache-Control"] = "private, no-store"
@@ -109,3 +116,50 @@ def offline_keep(request: HttpRequest) -> JsonResponse:
         response = JsonResponse({"signed_in": True, "user": request.user.pk, "meetings": list(visible)})
     response["Cache-Control"] = "private, no-store"
     return response
+
+
+@login_required
+@require_GET
+def offline_home(request: HttpRequest) -> HttpResponse:
+    """The meetings saved on this device, listed from the device itself (offline-home.js), so the
+    page works the same without a network: the service worker answers any page that was not
+    saved with it."""
+    response = render(request, "documents/offline_home.html")
+    response["Cache-Control"] = "private, no-cache"
+    return response
+
+
+@require_GET
+def web_manifest(request: HttpRequest) -> JsonResponse:
+    """The web app manifest: Boardroom added to an iPad's home screen opens full screen."""
+    response = JsonResponse(
+        {
+            "name": "Boardroom",
+            "short_name": "Boardroom",
+            "description": "Board papers, meetings and minutes",
+            "start_url": "/",
+            "scope": "/",
+            "display": "standalone",
+            "background_color": "#f6f5f2",
+            "theme_color": "#1b5a8c",
+            "icons": [
+                {"src": static("icons/icon-192.png"), "sizes": "192x192", "type": "image/png"},
+                {"src": static("icons/icon-512.png"), "sizes": "512x512", "type": "image/png"},
+                {
+                    "src": static("icons/icon-maskable-512.png"),
+                    "sizes": "512x512",
+                    "type": "image/png",
+                    "purpose": "maskable",
+                },
+            ],
+        },
+        content_type="application/manifest+json",
+    )
+    response["Cache-Control"] = "public, max-age=86400"
+    return response
+
+
+@require_GET
+def favicon(request: HttpRequest) -> HttpResponse:
+    """Browsers ask for /favicon.ico whatever the page links to."""
+    return HttpResponsePermanentRedirect(static("icons/favicon.ico"))

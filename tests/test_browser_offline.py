@@ -4,6 +4,7 @@ deleted when the member signs out or is taken off the board."""
 
 from __future__ import annotations
 
+import re
 import time
 from typing import TYPE_CHECKING, Any
 
@@ -68,6 +69,18 @@ def test_a_saved_meeting_opens_offline_and_a_note_made_offline_arrives_once(site
     assert f"boardroom-meeting-{site.world.meeting.pk}" in _cache_names(page)
 
     context.set_offline(True)
+    # Offline, the boards list was not saved: the offline home answers and opens the meeting.
+    page.goto(site.at("/"))
+    saved = page.locator("[data-offline-list] li")
+    saved.first.wait_for()
+    assert saved.count() == 1
+    assert site.world.meeting.title in saved.inner_text() and "saved just now" in saved.inner_text()
+    assert re.search(r"\d+(\.\d)? (KB|MB)", saved.inner_text())
+    assert "You are offline" in page.locator("[data-offline-state]").inner_text()
+    site.screenshot(page, "offline-home-820x1180")
+    with page.expect_navigation():
+        saved.get_by_role("link", name=site.world.meeting.title).tap()
+    assert page.url.endswith(f"/meetings/{site.world.meeting.pk}/")
     page.goto(site.at(f"/papers/{paper.pk}/read#page=2"))
     page.locator("[data-reader][data-ready=true]").wait_for(timeout=30_000)
     page.locator('.page[data-page-number="2"] canvas').wait_for(timeout=30_000)

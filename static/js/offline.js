@@ -6,6 +6,8 @@ import { wipe as wipeQueue } from "./offline-store.js";
 
 const LIST_KEY = "boardroom.offline.meetings";
 const USER_KEY = "boardroom.offline.user";
+// What the offline home shows of each saved meeting: title, board, start, when saved, bytes.
+const DETAILS_KEY = "boardroom.offline.details";
 const STATIC_CACHE = "boardroom-static";
 
 function saved() {
@@ -24,9 +26,32 @@ function setSaved(list) {
   }
 }
 
+function details() {
+  try {
+    return JSON.parse(localStorage.getItem(DETAILS_KEY) || "{}");
+  } catch {
+    return {};
+  }
+}
+
+function setDetails(map) {
+  try {
+    localStorage.setItem(DETAILS_KEY, JSON.stringify(map));
+  } catch {
+    /* storage full: the copies still open, the offline home just knows less about them */
+  }
+}
+
+// The saved meetings with what is known of them, for the offline home.
+export function savedDetails() {
+  const known = details();
+  return saved().map((id) => ({ id, ...(known[id] || {}) }));
+}
+
 export async function wipeAll() {
   try {
     localStorage.removeItem(LIST_KEY);
+    localStorage.removeItem(DETAILS_KEY);
     localStorage.removeItem(USER_KEY);
   } catch {
     /* nothing stored */
@@ -37,16 +62,20 @@ export async function wipeAll() {
   await wipeQueue();
 }
 
+// Store each URL's response in the named cache; returns the bytes stored.
 async function store(cacheName, urls) {
   const cache = await caches.open(cacheName);
   let done = 0;
+  let bytes = 0;
   for (const url of urls) {
     const response = await fetch(url, { credentials: "same-origin" });
     if (!response.ok) throw new Error(`${url} answered ${response.status}`);
+    bytes += Number(response.headers.get("Content-Length")) || 0;
     await cache.put(url, response);
     done += 1;
     document.dispatchEvent(new CustomEvent("boardroom:offline-progress", { detail: { done, total: urls.length } }));
   }
+  return bytes;
 }
 
 export async function saveMeeting(meetingId) {
@@ -56,14 +85,27 @@ export async function saveMeeting(meetingId) {
   await store(STATIC_CACHE, manifest.assets);
   // A fresh copy replaces the old one whole, so withdrawn papers do not linger.
   await caches.delete(manifest.cache);
-  await store(manifest.cache, manifest.urls);
+  const bytes = await store(manifest.cache, manifest.urls);
   setSaved([...saved(), meetingId]);
+  setDetails({
+    ...details(),
+    [meetingId]: {
+      title: manifest.title,
+      board: manifest.board,
+      starts_at: manifest.starts_at,
+      savedAt: Date.now(),
+      bytes,
+    },
+  });
   return manifest;
 }
 
 export async function removeMeeting(meetingId) {
   await caches.delete(`boardroom-meeting-${meetingId}`);
   setSaved(saved().filter((id) => id !== meetingId));
+  const known = details();
+  delete known[meetingId];
+  setDetails(known);
 }
 
 // Online: ask which meetings may stay; delete the rest, refresh what stays.
@@ -99,6 +141,7 @@ async function reconcile() {
   }
   const still = saved().filter((id) => allowed.has(id));
   setSaved(still);
+  setDetails(Object.fromEntries(Object.entries(details()).filter(([id]) => allowed.has(Number(id)))));
   for (const id of still) {
     try {
       await saveMeeting(id);

@@ -10,7 +10,7 @@ const OFFLINE_PAGE = `<!doctype html><html lang="en-GB"><meta charset="utf-8">
 <h1>You are offline</h1>
 <p>This page was not saved on this device. Meetings you made available offline open as usual;
 reconnect to see everything else.</p>
-<p><a href="/">Back to my boards</a></p></body></html>`;
+<p><a href="/offline/">Meetings saved on this device</a></p></body></html>`;
 
 self.addEventListener("install", () => self.skipWaiting());
 self.addEventListener("activate", (event) => event.waitUntil(self.clients.claim()));
@@ -30,6 +30,9 @@ async function networkFirst(request) {
     const cached = await fromCaches(request);
     if (cached) return cached;
     if (request.mode === "navigate") {
+      // A page that was not saved (the boards list, say): the offline home, which lists what was.
+      const home = await fromCaches(new Request(new URL("/offline/", self.location.origin)));
+      if (home) return home;
       return new Response(OFFLINE_PAGE, { status: 503, headers: { "Content-Type": "text/html; charset=utf-8" } });
     }
     throw error;
