@@ -518,6 +518,8 @@ class Notice(models.Model):
     meeting = models.ForeignKey(Meeting, null=True, blank=True, on_delete=models.CASCADE, related_name="notices")
     board = models.ForeignKey(Board, null=True, blank=True, on_delete=models.CASCADE, related_name="notices")
     resolution = models.ForeignKey(Resolution, null=True, blank=True, on_delete=models.CASCADE, related_name="notices")
+    # The agenda item the notice names, if any: it is shown only while the reader may see that item.
+    item = models.ForeignKey(AgendaItem, null=True, blank=True, on_delete=models.CASCADE, related_name="notices")
     kind = models.CharField(max_length=24, choices=Kind.choices)
     text = models.CharField(max_length=500)
     created_at = models.DateTimeField(auto_now_add=True)

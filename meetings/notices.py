@@ -6,9 +6,7 @@ and email goes only to people the policy lets see what it is about, checked agai
 notice is shown or an email is sent: a notice about an agenda item that has since become Part B
 for the reader, or that they have declared an interest in, is no longer shown (nor emailed).
 
-A notice about one agenda item names it in its text, and the notice table has no item column, so
-the text starts with a reference to the item (``[item:<id>] ``). It is read back and removed when
-the notice is shown, and every check of the item goes through the policy.
+A notice about one agenda item carries that item, and every check of it goes through the policy.
 """
 
 from __future__ import annotations
@@ -53,7 +51,6 @@ EMAIL_LINES = {
 }
 
 
-ITEM_REFERENCE = re.compile(r"\A\[item:(\d+)\] ")
 # Notices left before item references existed cannot be checked against their item: those that
 # may name one (mentions; paper changes naming an item) are not shown rather than shown unchecked.
 UNCHECKABLE = re.compile(r"\bitem\b", re.IGNORECASE)
@@ -67,10 +64,8 @@ def notify(
     ``item``: the agenda item the notice is about (and names), if any; the notice is then shown
     only while the policy lets the reader see that item.
     """
-    if item is not None:
-        text = f"[item:{item.pk}] {text}"
     notices = Notice.objects.bulk_create(
-        [Notice(user=user, meeting=meeting, kind=kind, text=text[:500]) for user in users if user.is_active]
+        [Notice(user=user, meeting=meeting, item=item, kind=kind, text=text[:500]) for user in users if user.is_active]
     )
     if notices:
         meeting_id = meeting.pk
@@ -91,28 +86,19 @@ def meeting_published(*, meeting: Meeting, actor: User | None) -> list[Notice]:
     )
 
 
-def _item_id(notice: Notice) -> int | None:
-    found = ITEM_REFERENCE.match(notice.text)
-    return int(found[1]) if found else None
-
-
 def may_see(user: User, notices: Sequence[Notice]) -> list[Notice]:
     """Those of ``notices`` (all the person's own) whose agenda item ``user`` may see now: one query.
 
-    Notices about a meeting or resolution as a whole pass; the caller has checked those. The text
-    of each notice returned is made ready to show (its item reference removed); it is not saved.
+    Notices about a meeting or resolution as a whole pass; the caller has checked those.
     """
-    referenced = {item_id for item_id in map(_item_id, notices) if item_id is not None}
+    referenced = {notice.item_id for notice in notices if notice.item_id is not None}
     seen = set(policy.visible(user, AgendaItem.objects.filter(pk__in=referenced)).values_list("pk", flat=True))
     shown = []
     for notice in notices:
-        item_id = _item_id(notice)
-        if item_id is None:
+        if notice.item_id is None:
             if notice.kind in (Notice.Kind.MENTIONED, Notice.Kind.PAPERS_CHANGED) and UNCHECKABLE.search(notice.text):
                 continue
-        elif item_id in seen:
-            notice.text = ITEM_REFERENCE.sub("", notice.text, count=1)
-        else:
+        elif notice.item_id not in seen:
             continue
         shown.append(notice)
     return shown
