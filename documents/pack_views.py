@@ -125,6 +125,7 @@ def meeting_agenda_pdf(request: HttpRequest, pk: int) -> HttpResponseBase:
 
 
 def status_context(meeting: Meeting) -> dict[str, object]:
+    packs.settle_stalled(meeting)  # a build that died shows as failed, with "Compile again"
     current = packs.current_pack(meeting)
     latest = meeting.packs.order_by("-revision").first()
     building = latest if latest is not None and latest.status == "building" else None

@@ -41,6 +41,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 
 from boardroom import audit, policy
+from boardroom.locks import ProcessLock, is_held
 from boardroom.policy import AnyUser
 from meetings.models import AgendaItem, Meeting, MeetingStatus, Notice, PackAdditions
 
@@ -55,8 +56,14 @@ DEBOUNCE_SECONDS = 5
 # way finishes (an open file survives deletion; so does an S3 GET in flight), and a paper that
 # was withdrawn must not live on in an older pack.
 KEEP_PREVIOUS = 0
-# A build still "compiling" after this long has died with its worker; the next request redoes it.
-STALE_AFTER = dt.timedelta(minutes=15)
+# Shown when a revision's build died with its process (a worker killed, a machine restarted).
+STOPPED = "The build stopped before it finished (its worker was stopped); compile again."
+
+
+def build_lock(meeting_id: int) -> ProcessLock:
+    """Held for the whole of a meeting's build, and released if its process dies: one build per
+    meeting at a time, and a revision "compiling" without it is known to be abandoned."""
+    return ProcessLock(f"pack-build:{meeting_id}")
 
 
 # --- what goes in ----------------------------------------------------------------------------
@@ -385,7 +392,17 @@ def _store_copy(
 
 
 def pack_build(meeting_id: int, *, actor: User | None = None) -> BoardPack | None:
-    """Build a new revision if the meeting changed since the last one; compile its readers' cuts."""
+    """Build a new revision if the meeting changed since the last one; compile its readers' cuts.
+
+    Safe to run twice, or again after a build died half-way: builds of one meeting take turns,
+    and a revision left "compiling" by a dead build is finished (the copies it stored are kept)
+    if the meeting is unchanged, or marked failed if not.
+    """
+    with build_lock(meeting_id):
+        return _pack_build(meeting_id, actor=actor)
+
+
+def _pack_build(meeting_id: int, *, actor: User | None) -> BoardPack | None:
     with transaction.atomic():
         meeting = Meeting.objects.select_for_update().select_related("board").filter(pk=meeting_id).first()
         if meeting is None:
@@ -393,27 +410,38 @@ def pack_build(meeting_id: int, *, actor: User | None = None) -> BoardPack | Non
         manifest = manifest_of(meeting)
         additions = meeting.board.pack_additions
         inputs = inputs_of(manifest, additions)
-        meeting.packs.filter(status=PackStatus.BUILDING, created_at__lt=timezone.now() - STALE_AFTER).update(
-            status=PackStatus.FAILED, error="The build stopped before it finished."
-        )
+        # This build holds the meeting's build lock: any revision still "compiling" was abandoned.
         latest = meeting.packs.exclude(status=PackStatus.FAILED).order_by("-revision").first()
-        if latest is not None and latest.inputs == inputs:
+        resume = latest if latest is not None and latest.status == PackStatus.BUILDING else None
+        if resume is not None and resume.inputs != inputs:
+            resume = None
+        abandoned = meeting.packs.filter(status=PackStatus.BUILDING)
+        if resume is not None:
+            abandoned = abandoned.exclude(pk=resume.pk)
+        abandoned.update(status=PackStatus.FAILED, error=STOPPED)
+        if resume is None and latest is not None and latest.status == PackStatus.READY and latest.inputs == inputs:
             return latest  # nothing changed: never rebuilt
         revision = (meeting.packs.aggregate(top=Max("revision"))["top"] or 0) + 1
         published = manifest["published"]
         baseline = None
         if published and additions == PackAdditions.SUPPLEMENT:
             baseline = meeting.packs.filter(published=True, first_read_at__isnull=False).order_by("revision").first()
-        pack = BoardPack.objects.create(
-            meeting=meeting,
-            revision=revision,
-            inputs=inputs,
-            manifest=manifest,
-            additions=additions,
-            baseline=baseline,
-            published=published,
-            requested_by=actor,
-        )
+        if resume is not None:
+            logger.info(
+                "Resuming board pack r%s of meeting %s, left by a build that stopped", resume.revision, meeting_id
+            )
+            pack = resume
+        else:
+            pack = BoardPack.objects.create(
+                meeting=meeting,
+                revision=revision,
+                inputs=inputs,
+                manifest=manifest,
+                additions=additions,
+                baseline=baseline,
+                published=published,
+                requested_by=actor,
+            )
     try:
         readers = _readers(meeting, pack.manifest)
         _compile_all(pack, readers)
@@ -561,10 +589,22 @@ def current_pack(meeting: Meeting) -> BoardPack | None:
     return meeting.packs.filter(status=PackStatus.READY).order_by("-revision").first()
 
 
+def settle_stalled(meeting: Meeting) -> int:
+    """Mark failed the revisions left "compiling" by a build that died; how many there were.
+
+    A living build holds the meeting's build lock from before its revision exists until after
+    it is ready, so "compiling" without the lock means nobody is compiling it any more.
+    """
+    stalled = meeting.packs.filter(status=PackStatus.BUILDING)
+    if not stalled.exists() or is_held(build_lock(meeting.pk).name):
+        return 0
+    return stalled.update(status=PackStatus.FAILED, error=STOPPED)
+
+
 def building_pack(meeting: Meeting) -> BoardPack | None:
-    """The revision being compiled, unless its build has clearly died (a worker killed mid-way)."""
-    fresh = timezone.now() - STALE_AFTER
-    return meeting.packs.filter(status=PackStatus.BUILDING, created_at__gte=fresh).order_by("-revision").first()
+    """The revision being compiled; a build that died is settled first (see ``settle_stalled``)."""
+    settle_stalled(meeting)
+    return meeting.packs.filter(status=PackStatus.BUILDING).order_by("-revision").first()
 
 
 def copy_for(user: User, pack: BoardPack) -> PackCopy:

@@ -11,6 +11,7 @@ original and anything stored for the version.
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
 import logging
@@ -24,7 +25,10 @@ from typing import Any
 from django.conf import settings
 from django.core.files import File
 from django.core.files.storage import default_storage
+from django.utils import timezone
 from django_tasks import task
+
+from boardroom.locks import ProcessLock, is_held
 
 from . import ingest, services
 from .models import PaperVersion, VersionStatus, thumbnail_storage_key
@@ -45,8 +49,24 @@ def ingest_memory_mb() -> int:
 
 @task()
 def ingest_version(version_id: int) -> str:
-    """Check and convert one uploaded version; returns its final status."""
-    return ingest_now(version_id)
+    """Check and convert one uploaded version; returns its final status.
+
+    Safe to run twice, or again after a worker died half-way: a version already checked is left
+    alone, and while one living process checks a version (it holds the version's lock) another
+    run leaves it to them.
+    """
+    lock = ingest_lock(version_id)
+    if not lock.acquire(blocking=False):
+        return VersionStatus.PROCESSING.value
+    try:
+        return ingest_now(version_id)
+    finally:
+        lock.release()
+
+
+def ingest_lock(version_id: int) -> ProcessLock:
+    """Held while a process checks the version; released if that process dies."""
+    return ProcessLock(f"ingest:{version_id}")
 
 
 def ingest_now(version_id: int) -> str:
@@ -191,3 +211,67 @@ def carry_annotations(paper_id: int) -> int:
     from . import annotating
 
     return annotating.carry_forward(paper_id=paper_id)
+
+
+# --- after a crash -------------------------------------------------------------------------------
+
+# A version uploaded this recently may still be on its way to a worker (queued after commit).
+RECOVERY_GRACE_SECONDS = 120
+STOPPED_CHECKING = "The check of this file stopped before it finished, twice. Upload it again."
+
+
+def _task_rows(task_obj: Any, first_arg: int) -> Any:
+    """The database backend's rows of ``task_obj`` called with ``first_arg`` (none with another backend)."""
+    from django_tasks_db.backend import DatabaseBackend
+    from django_tasks_db.models import DBTaskResult
+
+    if not isinstance(task_obj.get_backend(), DatabaseBackend):
+        return DBTaskResult.objects.none()
+    return DBTaskResult.objects.filter(task_path=task_obj.module_path, args_kwargs__args__0=first_arg)
+
+
+def recover_stalled() -> dict[str, int]:
+    """Find work left half-done by a process that died and have it redone, or say it failed.
+
+    - A version still "processing" that no living process is checking and no queued task will
+      check is checked again once; if that also stopped, it is refused with a clear message (the
+      secretary uploads it again).
+    - A pack revision still "compiling" that no living build holds is marked failed (the builder
+      offers "Compile again") and, for a published meeting, a new build is queued.
+
+    README.md, "Background worker and scheduled jobs", says where this runs.
+    """
+    from django_tasks_db.compat import TaskResultStatus
+
+    from meetings.models import Meeting, MeetingStatus
+
+    from . import packs
+    from .models import BoardPack, PackStatus
+
+    counts = {"versions_rerun": 0, "versions_refused": 0, "packs_failed": 0, "packs_queued": 0}
+    pending = [TaskResultStatus.READY, TaskResultStatus.RUNNING]
+    cutoff = timezone.now() - dt.timedelta(seconds=RECOVERY_GRACE_SECONDS)
+    for version in PaperVersion.objects.filter(status=VersionStatus.PROCESSING, uploaded_at__lt=cutoff):
+        if is_held(ingest_lock(version.pk).name):
+            continue
+        tries = _task_rows(ingest_version, version.pk)
+        if tries.filter(status__in=pending).exists():
+            continue  # queued, or its worker is alive (a dead one's task is re-queued by the worker)
+        if tries.count() < 2:
+            logger.warning("Paper version %s was left unchecked; checking it again", version.pk)
+            ingest_version.enqueue(version.pk)
+            counts["versions_rerun"] += 1
+        else:
+            services.paper_version_refuse(version=version, reason=STOPPED_CHECKING)
+            counts["versions_refused"] += 1
+    meeting_ids = set(BoardPack.objects.filter(status=PackStatus.BUILDING).values_list("meeting_id", flat=True))
+    for meeting in Meeting.objects.filter(pk__in=meeting_ids):
+        settled = packs.settle_stalled(meeting)
+        if not settled:
+            continue
+        counts["packs_failed"] += settled
+        logger.warning("A board pack build of meeting %s had stopped; marked failed", meeting.pk)
+        if meeting.status != MeetingStatus.DRAFT and not _task_rows(build_pack, meeting.pk).filter(status__in=pending):
+            packs.enqueue_build(meeting.pk, now=True)
+            counts["packs_queued"] += 1
+    return counts

@@ -34,8 +34,9 @@ def _leave_pools_to_parent() -> None:
     referenced, never closed, so that nothing is sent on the parent's connections."""
     from django.db.backends.postgresql.base import DatabaseWrapper
 
-    _INHERITED.append(dict(DatabaseWrapper._connection_pools))
-    DatabaseWrapper._connection_pools.clear()
+    pools: dict[str, object] = getattr(DatabaseWrapper, "_connection_pools", {})
+    _INHERITED.append(dict(pools))
+    pools.clear()
 
 
 if _url:
