@@ -12,7 +12,9 @@ from __future__ import annotations
 
 import datetime as dt
 import secrets
+import zoneinfo
 from collections.abc import Iterable
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.contrib.auth.models import User
@@ -29,31 +31,57 @@ from boardroom.policy import Action
 from .models import Meeting, MeetingStatus
 
 
-def _calendar(meetings: Iterable[Meeting], name: str) -> bytes:
+def uid_domain() -> str:
+    """The installation's own domain, so meeting UIDs differ between installations."""
+    return urlsplit(settings.BOARDROOM_SITE_URL).hostname or "boardroom.invalid"
+
+
+def new_calendar(name: str, product: str) -> Calendar:
     cal = Calendar()
-    cal.add("prodid", "-//Boardroom//board portal//EN")
+    cal.add("prodid", f"-//Boardroom//{product}//EN")
     cal.add("version", "2.0")
+    cal.add("calscale", "GREGORIAN")
     cal.add("x-wr-calname", name)
+    return cal
+
+
+def meeting_event(meeting: Meeting, *, uid: str, link: str, description: str) -> Event:
+    """One meeting as a VEVENT: times in the board's zone (a VTIMEZONE is added per calendar),
+    a UID unique to this installation and a SEQUENCE that rises with every change of the
+    meeting's details, so calendar apps replace the copy they hold."""
+    zone = zoneinfo.ZoneInfo(meeting.board.time_zone)
+    event = Event()
+    event.add("uid", f"{uid}-{meeting.pk}@{uid_domain()}")
+    event.add("sequence", meeting.calendar_sequence)
+    event.add("summary", f"{meeting.board.name}: {meeting.title}")
+    event.add("dtstart", meeting.starts_at.astimezone(zone))
+    event.add("dtend", (meeting.ends_at or meeting.starts_at + dt.timedelta(hours=2)).astimezone(zone))
+    event.add("dtstamp", timezone.now())
+    event.add("last-modified", meeting.updated_at)
+    event.add("url", link)
+    if meeting.location:
+        event.add("location", meeting.location)
+    event.add("description", description)
+    return event
+
+
+def finish(cal: Calendar) -> bytes:
+    cal.add_missing_timezones()
+    return cal.to_ical()
+
+
+def _calendar(meetings: Iterable[Meeting], name: str) -> bytes:
+    cal = new_calendar(name, "board portal")
     for meeting in meetings:
-        event = Event()
-        event.add("uid", f"meeting-{meeting.pk}@boardroom")
-        event.add("summary", f"{meeting.board.name}: {meeting.title}")
-        event.add("dtstart", meeting.starts_at)
-        event.add("dtend", meeting.ends_at or meeting.starts_at + dt.timedelta(hours=2))
-        event.add("dtstamp", meeting.updated_at)
-        event.add("last-modified", meeting.updated_at)
         link = settings.BOARDROOM_SITE_URL + reverse("meeting", args=[meeting.pk])
-        event.add("url", link)
-        if meeting.location:
-            event.add("location", meeting.location)
         details = [f"Agenda and papers: {link}"]
         if meeting.video_url:
             details.append(f"Video call: {meeting.video_url}")
-        event.add("description", "\n".join(details))
+        event = meeting_event(meeting, uid="meeting", link=link, description="\n".join(details))
         if meeting.status == MeetingStatus.DRAFT:
             event.add("status", "TENTATIVE")
         cal.add_component(event)
-    return cal.to_ical()
+    return finish(cal)
 
 
 def _ics(body: bytes, filename: str) -> HttpResponse:

@@ -186,6 +186,9 @@ class Meeting(models.Model):
     status = models.CharField(max_length=16, choices=MeetingStatus.choices, default=MeetingStatus.DRAFT)
     # The last live event number handed out; bumped inside each writing transaction (see events.py).
     last_seq = models.PositiveBigIntegerField(default=0, editable=False)
+    # iCalendar SEQUENCE: raised whenever the title, time, place or video link changes, so calendar
+    # apps that hold the meeting replace their copy.
+    calendar_sequence = models.PositiveIntegerField(default=0, editable=False)
     current_item = models.ForeignKey(
         "AgendaItem", null=True, blank=True, on_delete=models.SET_NULL, related_name="+", editable=False
     )

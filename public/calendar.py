@@ -6,41 +6,29 @@ members) and points at the public pages.
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Iterable
 
 from django.conf import settings
 from django.http import HttpResponse
 from django.utils.http import content_disposition_header
-from icalendar import Calendar, Event
 
+from meetings.calendar import finish, meeting_event, new_calendar
 from meetings.models import Board, Meeting
 
 from . import selectors
 
 
 def public_calendar(meetings: Iterable[Meeting], board: Board) -> bytes:
-    cal = Calendar()
-    cal.add("prodid", "-//Boardroom//public meetings//EN")
-    cal.add("version", "2.0")
-    cal.add("calscale", "GREGORIAN")
-    cal.add("x-wr-calname", f"{board.name}: public meetings")
+    cal = new_calendar(f"{board.name}: public meetings", "public meetings")
     cal.add("x-wr-timezone", board.time_zone)
     for meeting in meetings:
         link = settings.BOARDROOM_SITE_URL + selectors.meeting_url(meeting)
-        event = Event()
-        event.add("uid", f"public-meeting-{meeting.pk}@boardroom")
-        event.add("summary", f"{board.name}: {meeting.title}")
-        event.add("dtstart", meeting.starts_at)
-        event.add("dtend", meeting.ends_at or meeting.starts_at + dt.timedelta(hours=2))
-        event.add("dtstamp", meeting.updated_at)
-        event.add("last-modified", meeting.updated_at)
-        event.add("url", link)
-        if meeting.location:
-            event.add("location", meeting.location)
-        event.add("description", f"Agenda, public papers and decisions: {link}")
-        cal.add_component(event)
-    return cal.to_ical()
+        cal.add_component(
+            meeting_event(
+                meeting, uid="public-meeting", link=link, description=f"Agenda, public papers and decisions: {link}"
+            )
+        )
+    return finish(cal)
 
 
 def ics_response(meetings: Iterable[Meeting], board: Board, filename: str, *, attachment: bool = True) -> HttpResponse:

@@ -217,12 +217,14 @@ def meeting_update(*, actor: User, meeting: Meeting, **changes: object) -> Meeti
     unknown = set(changes) - set(MEETING_FIELDS)
     if unknown:
         raise ValidationError(f"These details cannot be changed here: {', '.join(sorted(unknown))}.")
+    changed = [name for name, value in changes.items() if getattr(fresh, name) != value]
     for name, value in changes.items():
         setattr(meeting, name, value)
     if meeting.starts_at and timezone.is_naive(meeting.starts_at):
         raise ValidationError({"starts_at": "A meeting time needs a time zone."})
     meeting.full_clean()
-    meeting.save(update_fields=[*changes, "updated_at"])
+    meeting.calendar_sequence = fresh.calendar_sequence + (1 if changed else 0)
+    meeting.save(update_fields=[*changes, "calendar_sequence", "updated_at"])
     audit.record("meeting.updated", actor=actor, obj=meeting, board_id=meeting.board_id, fields=sorted(changes))
     if meeting.status != MeetingStatus.DRAFT:
         events.event_record(meeting=meeting, type="meeting.updated", data={"fields": sorted(changes)}, actor=actor)
