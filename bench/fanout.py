@@ -10,23 +10,25 @@ docs/architecture.md, "The live event path" and "Why one subscription per proces
    sockets with session cookies (split across the two) and lets the join traffic settle;
 3. beside them, the floor: a pair of minimal ``websockets`` servers (this file, ``--raw-server``)
    relaying a publisher's frames through Redis PUBLISH/SUBSCRIBE to another N clients;
-4. publishes ``--rate`` comments a second for ``--duration`` seconds to each system, alternating
-   between them every few seconds so that drift on a shared machine touches both alike. On ours
+4. publishes ``--rate`` comments a second for ``--duration`` seconds to each system (300 samples
+   by default), alternating between them every few seconds so that drift on a shared machine
+   touches both alike; the other system's servers are stopped (SIGSTOP) while one is measured,
+   so neither's idle work weighs on the other's figures. On ours
    a member posts ``comment.create`` frames on their own socket (first server). A comment's
    latency is from the publisher's send until the LAST of the N clients has the
    ``comment.created`` event; every client must get every comment exactly once (counted by the
    bench sequence carried in the body);
-5. prints a table per N and ends with one line
-   ``BENCH fanout ratio=<our p99 / raw p99 at the largest N> target=3 met|not-met``;
+5. prints a table per N and ends with two lines, ``BENCH fanout-p50 ratio=<our p50 / raw p50>``
+   and ``BENCH fanout ratio=<our p99 / raw p99 at the largest N> target=3 met|not-met``;
    met needs 0 lost, 0 duplicated and ratio <= 3 (and, on a full run, our p99 <= 250 ms at N=500).
 
 Clients run in this process (asyncio + ``websockets``) on the same cores as the servers, as the
 figures in docs/architecture.md were measured. The database is dropped, the Redis keys deleted and every
 subprocess stopped at the end, whatever happens.
 
-    .venv/bin/python bench/fanout.py                 # N = 100, 500; 2 comments/s for 30 s
-    .venv/bin/python bench/fanout.py --sizes 100,500,1000
-    .venv/bin/python bench/fanout.py --quick         # N = 50 for 10 s, well under a minute
+    .venv/bin/python -m bench.fanout                 # N = 100, 500; 5 comments/s for 60 s: 300 samples each
+    .venv/bin/python -m bench.fanout --runs 3        # each N three times, the median run reported
+    .venv/bin/python -m bench.fanout --quick         # N = 50 for 10 s, well under a minute
 """
 
 from __future__ import annotations
@@ -59,7 +61,7 @@ if not __package__:
         {**os.environ, "PYTHONPATH": _root},
     )
 
-from bench import ROOT, module_command  # noqa: E402
+from bench import ROOT, module_command, verdict  # noqa: E402
 
 # Our p99 may be at most 3x the raw floor's at the largest N (docs/architecture.md: 5-6x for a
 # plain Channels consumer on channels_redis), and never above 250 ms at N=500 on a full run.
@@ -67,7 +69,8 @@ TARGET_RATIO = 3.0
 P99_LIMIT_AT_500_MS = 250.0
 
 PG_HOST, PG_PORT = "127.0.0.1", 5432
-REDIS_HOST, REDIS_PORT, REDIS_DB = "127.0.0.1", 6379, 9
+REDIS_HOST, REDIS_PORT = "127.0.0.1", 6379
+REDIS_DB = int(os.environ.get("BENCH_REDIS_DB", "9"))
 PASSWORD = "bench-password-not-secret"
 CONNECT_CONCURRENCY = 20  # handshakes in flight at once
 CONNECT_ATTEMPTS = 5
@@ -109,9 +112,12 @@ class Client:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="N=50 for 10 s (well under a minute)")
+    parser.add_argument("--runs", type=int, default=1, help="repeat each N and report the median run's figures")
     parser.add_argument("--sizes", default="100,500", help="comma-separated socket counts (default 100,500)")
-    parser.add_argument("--rate", type=float, default=2.0, help="comments a second (default 2)")
-    parser.add_argument("--duration", type=float, default=30.0, help="seconds of publishing (default 30)")
+    parser.add_argument("--rate", type=float, default=5.0, help="comments a second (default 5)")
+    parser.add_argument(
+        "--duration", type=float, default=60.0, help="seconds of publishing to each system (default 60: 300 samples)"
+    )
     parser.add_argument(
         "--redis-query",
         default="",
@@ -127,7 +133,7 @@ def main() -> int:
     duration = 10.0 if args.quick else args.duration
     _raise_open_files(max(sizes) * 4 + 256)
     signal.signal(signal.SIGTERM, _terminate)
-    return _run(sizes, args.rate, duration, quick=args.quick, redis_query=args.redis_query)
+    return _run(sizes, args.rate, duration, quick=args.quick, redis_query=args.redis_query, runs=max(1, args.runs))
 
 
 def _terminate(signum: int, frame: object) -> None:
@@ -141,7 +147,7 @@ def _raise_open_files(wanted: int) -> None:
         resource.setrlimit(resource.RLIMIT_NOFILE, (target, hard))
 
 
-def _run(sizes: list[int], rate: float, duration: float, *, quick: bool, redis_query: str) -> int:
+def _run(sizes: list[int], rate: float, duration: float, *, quick: bool, redis_query: str, runs: int) -> int:
     pid = os.getpid()
     db_name = f"boardroom_bench_{pid}"
     prefix = f"bench-fanout-{pid}"
@@ -155,15 +161,29 @@ def _run(sizes: list[int], rate: float, duration: float, *, quick: bool, redis_q
     os.chdir(ROOT)
 
     results: dict[int, tuple[Figures, Figures]] = {}
-    _create_database(db_name)
+    try:
+        import redis
+
+        redis.Redis(host=REDIS_HOST, port=REDIS_PORT, db=REDIS_DB, socket_connect_timeout=2).ping()
+        _create_database(db_name)
+    except Exception as exc:  # noqa: BLE001 — no services here: say so, it is not a crash of ours
+        print(f"fan-out needs PostgreSQL on {PG_HOST}:{PG_PORT} and Redis on {REDIS_HOST}:{REDIS_PORT}: {exc}")
+        print("skipped: no BENCH line (start the services, e.g. as scripts/test-services.sh does)")
+        shutil.rmtree(data_dir, ignore_errors=True)
+        return 0
     try:
         started = time.perf_counter()
         world = _prepare(max(sizes))
         print(f"Prepared {max(sizes)} members, sessions and a live meeting in {time.perf_counter() - started:.1f} s")
         for n in sizes:
-            ours, raw = _round(n, rate, duration, env, data_dir, world, f"{prefix}:raw")
-            results[n] = (ours, raw)
-            _print_round(n, ours, raw)
+            rounds = []
+            for _ in range(runs):
+                ours, raw = _round(n, rate, duration, env, data_dir, world, f"{prefix}:raw")
+                _print_round(n, ours, raw)
+                rounds.append((ours, raw))
+            # Several runs: the one whose p99 ratio is the median stands for N.
+            rounds.sort(key=lambda pair: pair[0].p99_ms / pair[1].p99_ms)
+            results[n] = rounds[len(rounds) // 2]
     finally:
         _cleanup(db_name, prefix, data_dir)
 
@@ -531,12 +551,26 @@ async def _interleave(plan: list[tuple[Fleet, list[str], str | None, list[str]]]
             chunk = range(k, min(total, k + per_phase))
             fleets = [fleet for fleet, *_ in plan]
             for fleet in fleets if phase % 2 == 0 else reversed(fleets):
-                await _publish(fleet, chunk, rate)
+                # The other system's servers are stopped while this one is measured: idle servers
+                # still use CPU (presence, heartbeats), which would slow the system measured.
+                others = [server for other in fleets if other is not fleet for server in other.servers]
+                _signal_all(others, signal.SIGSTOP)
+                try:
+                    await _publish(fleet, chunk, rate)
+                finally:
+                    _signal_all(others, signal.SIGCONT)
             k += len(chunk)
             phase += 1
     finally:
         for fleet, *_ in plan:
             await _close(fleet)
+
+
+def _signal_all(servers: list[subprocess.Popen[bytes]], signum: int) -> None:
+    for server in servers:
+        if server.poll() is None:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(server.pid, signum)
 
 
 async def _open(
@@ -734,7 +768,11 @@ def _print_round(n: int, ours: Figures, raw: Figures) -> None:
         print("  ".join(c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(cells)))
         if index == 0:
             print("  ".join("-" * w for w in widths))
-    print(f"p99 ratio ours/raw at N={n}: {ours.p99_ms / raw.p99_ms:.2f}  ({ours.sent} comments each)", flush=True)
+    print(
+        f"ratios ours/raw at N={n}: p50 {ours.p50_ms / raw.p50_ms:.2f}, p99 {ours.p99_ms / raw.p99_ms:.2f}"
+        f"  ({ours.sent} comments each; the other system's servers stopped while one is measured)",
+        flush=True,
+    )
 
 
 def _verdict(results: dict[int, tuple[Figures, Figures]], rate: float, duration: float, *, quick: bool) -> int:
@@ -756,7 +794,12 @@ def _verdict(results: dict[int, tuple[Figures, Figures]], rate: float, duration:
             print(f"full run without N=500: the {P99_LIMIT_AT_500_MS:g} ms limit at N=500 was not checked")
     if not clean:
         print("messages were lost or duplicated")
-    print(f"BENCH fanout ratio={ratio:.2f} target={TARGET_RATIO:g} {'met' if met else 'not-met'}")
+    if ours.sent < 300:
+        print(f"only {ours.sent} comments per system: a p99 needs >= 300 samples (run without --quick)")
+    p50_ratio = ours.p50_ms / raw.p50_ms
+    print(f"N={largest}: p50 {ours.p50_ms:.1f} vs {raw.p50_ms:.1f} ms, p99 {ours.p99_ms:.1f} vs {raw.p99_ms:.1f} ms")
+    verdict("fanout-p50", p50_ratio, TARGET_RATIO, met=clean and p50_ratio <= TARGET_RATIO)
+    verdict("fanout", ratio, TARGET_RATIO, met=met)
     return 0
 
 
