@@ -6,4 +6,6 @@ class BoardroomConfig(AppConfig):
     verbose_name = "Boardroom"
 
     def ready(self) -> None:
-        from . import signals  # noqa: F401  (sign-in, sign-out and failed sign-ins go to the audit log)
+        from . import checks, signals  # noqa: F401  (sign-in, sign-out and failed sign-ins go to the audit log)
+
+        checks.warn_at_start()  # ASGI servers run no system checks: production problems are logged
