@@ -91,9 +91,14 @@ def _ics(body: bytes, filename: str) -> HttpResponse:
     return response
 
 
+def meeting_calendar(meeting: Meeting) -> bytes:
+    """One meeting's .ics, as downloaded from its page and attached to notice emails."""
+    return _calendar([meeting], meeting.board.name)
+
+
 def meeting_ics(request: HttpRequest, pk: int) -> HttpResponse:
     meeting = policy.get_or_404(request.user, Action.VIEW, Meeting.objects.select_related("board"), pk=pk)
-    return _ics(_calendar([meeting], meeting.board.name), f"{meeting.title}.ics")
+    return _ics(meeting_calendar(meeting), f"{meeting.title}.ics")
 
 
 def feed_token(user: User, *, renew: bool = False) -> str:

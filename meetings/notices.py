@@ -1,6 +1,7 @@
 """Telling people what changed: in-app notices always, email at most every two hours.
 
-Emails say which meeting changed and link to it; they never carry item titles or paper text (nor
+Emails say which meeting changed, when and where it is (with its .ics attached) and link to it
+at ``BOARDROOM_SITE_URL``; they never carry item titles or paper text (nor
 a written resolution's title or text), since email leaves the portal's protection. Every notice
 and email goes only to people the policy lets see what it is about, checked again whenever a
 notice is shown or an email is sent: a notice about an agenda item that has since become Part B
@@ -14,20 +15,23 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import re
+import zoneinfo
 from collections.abc import Iterable, Sequence
 
 from django.conf import settings
 from django.contrib.auth.models import User
-from django.core.mail import send_mail
+from django.core.mail import EmailMessage, send_mail
 from django.db import transaction
 from django.db.models import Max, Q
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.text import slugify
 from django_tasks import task
 
 from boardroom import policy
 from boardroom.policy import Action
 
+from . import calendar
 from .models import AgendaItem, Board, Meeting, Notice, Resolution
 
 log = logging.getLogger(__name__)
@@ -227,6 +231,21 @@ def send_board_notice_emails(board_id: int) -> int:
     return sent
 
 
+def meeting_facts(meeting: Meeting) -> str:
+    """Date, time, place and video link, in the board's time zone, as lines of an email."""
+    zone = zoneinfo.ZoneInfo(meeting.board.time_zone)
+    starts = meeting.starts_at.astimezone(zone)
+    when = f"{starts:%A} {starts.day} {starts:%B %Y}, {starts:%H:%M}"
+    if meeting.ends_at:
+        when += f" to {meeting.ends_at.astimezone(zone):%H:%M}"
+    lines = [f"When: {when} ({meeting.board.time_zone.replace('_', ' ')} time)"]
+    if meeting.location:
+        lines.append(f"Where: {meeting.location}")
+    if meeting.video_url:
+        lines.append(f"Video call: {meeting.video_url}")
+    return "\n".join(lines)
+
+
 def _email_due(user: User, meeting: Meeting, now: dt.datetime) -> dt.datetime | None:
     """When this person may next be emailed about this meeting (None: now)."""
     last = Notice.objects.filter(user=user, meeting=meeting).aggregate(last=Max("emailed_at"))["last"]
@@ -248,6 +267,10 @@ def send_due_emails(meeting: Meeting, *, now: dt.datetime | None = None) -> tupl
         by_person.setdefault(notice.user_id, []).append(notice)
     sent, next_due = 0, None
     link = settings.BOARDROOM_SITE_URL + reverse("meeting", args=[meeting.pk])
+    # The email stands alone: when and where, and the meeting for the person's calendar. What is
+    # in it is what the meeting's .ics holds for anyone who may see the meeting; no item titles.
+    facts = meeting_facts(meeting)
+    invitation = calendar.meeting_calendar(meeting)
     for notices in by_person.values():
         person = notices[0].user
         policy.forget(person)
@@ -264,10 +287,13 @@ def send_due_emails(meeting: Meeting, *, now: dt.datetime | None = None) -> tupl
         kinds = {n.kind for n in notices}
         lines = "\n".join(f"• {EMAIL_LINES[kind]}" for kind in EMAIL_ORDER if kind in kinds)
         body = (
-            f"Hello {person.first_name or person.get_username()},\n\n{lines}\n\nOpen the meeting: {link}\n\n— Boardroom"
+            f"Hello {person.first_name or person.get_username()},\n\n{lines}\n\n{facts}\n\n"
+            f"Open the meeting: {link}\n\n— Boardroom"
         )
+        message = EmailMessage(f"{meeting.board.name}: {meeting.title}", body, None, [person.email])
+        message.attach(f"{slugify(meeting.title) or 'meeting'}.ics", invitation, "text/calendar")
         try:
-            send_mail(f"{meeting.board.name}: {meeting.title}", body, None, [person.email])
+            message.send()
         except OSError:
             log.warning("could not email user %s about meeting %s; will try again", person.pk, meeting.pk)
             continue

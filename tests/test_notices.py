@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+import zoneinfo
 from typing import Any
 
 from django.core import mail
 from django.test import Client
 from django.utils import timezone
+from icalendar import Calendar
 
 from meetings import notices, services
 from meetings.models import Notice
@@ -27,6 +29,29 @@ def test_publishing_emails_and_notifies_everyone_who_may_see_it(
     assert recipients == {f"{name}@example.org" for name in told}
     body = mail.outbox[0].body
     assert world.draft.title in mail.outbox[0].subject and f"/meetings/{world.draft.pk}/" in body
+
+
+def test_a_notice_email_stands_alone_with_when_where_and_an_ics(
+    world: BoardWorld, django_capture_on_commit_callbacks: Any, settings: Any
+) -> None:
+    settings.BOARDROOM_SITE_URL = "https://board.riverside.example"
+    world.draft.location = "Committee Room 2, Town Hall"
+    world.draft.video_url = "https://video.example.org/trustees"
+    world.draft.save(update_fields=["location", "video_url"])
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        services.meeting_publish(actor=world.secretary, meeting=world.draft)
+    message = next(m for m in mail.outbox if m.to == ["member@example.org"])
+    starts = world.draft.starts_at.astimezone(zoneinfo.ZoneInfo(world.board.time_zone))
+    assert f"When: {starts:%A} {starts.day} {starts:%B %Y}, {starts:%H:%M}" in message.body
+    assert "Where: Committee Room 2, Town Hall" in message.body
+    assert "Video call: https://video.example.org/trustees" in message.body
+    assert f"https://board.riverside.example/meetings/{world.draft.pk}/" in message.body
+    [(name, content, mimetype)] = message.attachments
+    assert name.endswith(".ics") and mimetype == "text/calendar"
+    event = Calendar.from_ical(content).walk("VEVENT")[0]
+    assert event.decoded("dtstart") == world.draft.starts_at.replace(microsecond=0)
+    assert world.public_item.title not in message.body  # never an item title
 
 
 def test_a_second_change_within_two_hours_waits_for_the_next_batch(
