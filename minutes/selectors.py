@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from boardroom import policy
 from boardroom.policy import AnyUser
+from documents.models import Paper
 from meetings.models import Board, Meeting, MeetingStatus
 
 from . import record
@@ -76,12 +77,15 @@ def archive(user: AnyUser, *, board_id: int | None = None, year: int | None = No
     if year is not None:
         start = timezone.make_aware(dt.datetime(year, 1, 1))
         meetings = meetings.filter(starts_at__gte=start, starts_at__lt=start.replace(year=year + 1))
-    rows = list(
-        meetings.select_related("board")
-        .annotate(paper_count=Count("items__papers", distinct=True))
-        .order_by("-starts_at")[:200]
-    )
+    rows = list(meetings.select_related("board").order_by("-starts_at")[:200])
     ids = [m.pk for m in rows]
+    # Only the papers this reader may see count (an observer's count leaves Part B out).
+    paper_counts = dict(
+        policy.visible(user, Paper.objects.filter(item__meeting_id__in=ids))
+        .values("item__meeting_id")
+        .annotate(n=Count("pk", distinct=True))
+        .values_list("item__meeting_id", "n")
+    )
     minutes = {m.meeting_id: m for m in policy.visible(user, Minutes.objects.filter(meeting_id__in=ids))}
     rendered = set(
         MinutesRender.objects.filter(minutes__meeting_id__in=ids).values_list("minutes__meeting_id", flat=True)
@@ -95,6 +99,7 @@ def archive(user: AnyUser, *, board_id: int | None = None, year: int | None = No
         decisions[decision.entry.minutes.meeting_id].append(decision)
     by_year: dict[int, list[Meeting]] = defaultdict(list)
     for meeting in rows:
+        meeting.paper_count = paper_counts.get(meeting.pk, 0)  # type: ignore[attr-defined]
         meeting.archive_minutes = minutes.get(meeting.pk)  # type: ignore[attr-defined]
         meeting.archive_pdf = meeting.pk in rendered  # type: ignore[attr-defined]
         meeting.archive_decisions = decisions.get(meeting.pk, [])  # type: ignore[attr-defined]

@@ -486,3 +486,14 @@ def test_no_minute_text_reaches_the_audit_log(world: BoardWorld) -> None:
     )
     details = json.dumps(list(audit.AuditEvent.objects.values_list("detail", flat=True)))
     assert "Zanzibar" not in details and "Quixotic" not in details
+
+
+def test_the_archive_counts_only_the_papers_the_reader_may_see(world: BoardWorld) -> None:
+    hold_meeting(world)
+    counts = {}
+    for person in (world.member, world.observer):
+        page = sign_in(Client(), person).get("/archive/").content.decode()
+        found = re.search(rf"{re.escape(world.meeting.title)}</a>.*?(\d+) papers?", page, re.S)
+        assert found, person.username
+        counts[person.username] = int(found.group(1))
+    assert counts == {"member": 2, "observer": 1}  # the observer does not count the Part B paper
