@@ -57,7 +57,9 @@ setup: system-deps $(PY_STAMP) $(NPM_STAMP)
 run: setup
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py seed_demo
-	BOARDROOM_DEBUG=1 $(PY) manage.py runserver $(HOST):$(PORT)
+	@# Tasks (upload checks, pack builds) run after the request in a background thread, as a
+	@# worker runs them in production: a page never waits for a pack build.
+	BOARDROOM_DEBUG=1 BOARDROOM_TASKS=$${BOARDROOM_TASKS:-thread} $(PY) manage.py runserver $(HOST):$(PORT)
 
 test: setup
 	$(EMBEDDED) $(VENV)/bin/pytest $(PYTEST_ARGS)

@@ -9,5 +9,7 @@ from .env import env_str
 
 if env_str("BOARDROOM_TASKS") == "database":
     TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+elif env_str("BOARDROOM_TASKS") == "thread":  # embedded, after the request: boardroom/thread_tasks.py
+    TASKS = {"default": {"BACKEND": "boardroom.thread_tasks.ThreadBackend"}}
 else:
     TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
