@@ -34,6 +34,7 @@ from typing import Any
 
 from django.contrib.auth.models import User
 from django.core.files import File
+from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
 from django.db.models import Max
@@ -666,11 +667,51 @@ def page_ranges(copy: PackCopy | None) -> dict[int, str]:
     return {int(pid): label_span(info["labels"]) for pid, info in copy.page_map.get("papers", {}).items()}
 
 
+AGENDA_FOLDER = "packs/agenda"
+
+
 def agenda_pdf(user: AnyUser, meeting: Meeting) -> bytes:
-    """The agenda alone (cover and items, no papers), as this reader may see it, made now."""
+    """The agenda alone (cover and items, no papers), as this reader may see it.
+
+    A pure function of the manifest and the items the reader sees, so it is rendered once per
+    state of the agenda and kept in storage under the hash of both (and of the template); a
+    changed agenda makes a new file and the meeting's files of earlier states are deleted.
+    """
     manifest = manifest_of(meeting)
     items = _items_in(manifest, reader_items(user, [item["id"] for item in manifest["items"]]))
-    pdf, _anchors = render_pdf(
-        "documents/pack_front.html", {**front_context(manifest, items, None), "agenda_only": True}
-    )
+    template = "documents/pack_front.html"
+    state = inputs_of(manifest, _template_source(template))
+    key = f"{AGENDA_FOLDER}/{meeting.pk}/{state}-{cut_key(item['id'] for item in items)[:32]}.pdf"
+    try:
+        with default_storage.open(key, "rb") as cached:
+            return bytes(cached.read())
+    except (FileNotFoundError, OSError):
+        pass
+    pdf, _anchors = render_pdf(template, {**front_context(manifest, items, None), "agenda_only": True})
+    try:
+        if not default_storage.exists(key):
+            default_storage.save(key, ContentFile(pdf))
+        _prune_agendas(meeting.pk, state)
+    except OSError:
+        logger.warning("The agenda of meeting %s could not be kept for next time", meeting.pk)
     return pdf
+
+
+@functools.cache
+def _template_source(name: str) -> str:
+    from django.template.loader import get_template
+
+    return str(getattr(get_template(name).template, "source", name))
+
+
+def _prune_agendas(meeting_id: int, state: str) -> None:
+    """Delete the meeting's agenda files made from an earlier state of it (a withdrawn item's
+    title must not live on in storage)."""
+    folder = f"{AGENDA_FOLDER}/{meeting_id}"
+    try:
+        _dirs, files = default_storage.listdir(folder)
+    except (FileNotFoundError, OSError, NotImplementedError):
+        return
+    for name in files:
+        if not name.startswith(state):
+            default_storage.delete(f"{folder}/{name}")
