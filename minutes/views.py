@@ -21,6 +21,7 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
+from django_otp import match_token
 
 from boardroom import audit, policy
 from boardroom.policy import Action
@@ -219,6 +220,7 @@ def _workflow(request: HttpRequest, pk: int, step: str) -> HttpResponse:
             services.minutes_approve(actor=user, minutes=minutes, route=_approval_choice(request, minutes))
             done = "The approval is recorded. The chair can now sign the minutes."
         elif step == "sign":
+            _second_factor_again(user, request.POST.get("code", ""))
             services.minutes_sign(actor=user, minutes=minutes)
             done = "Signed. The minutes are locked and archived as PDF."
         elif step == "comment":
@@ -239,9 +241,20 @@ def _workflow(request: HttpRequest, pk: int, step: str) -> HttpResponse:
     except PermissionDenied as error:
         return _refused(request, back, _message(error), 403)
     except ValidationError as error:
-        return _refused(request, back, _message(error), 400 if step in ("comment", "amend", "approve") else 409)
+        return _refused(request, back, _message(error), 400 if step in ("comment", "amend", "approve", "sign") else 409)
     messages.success(request, done)
     return HttpResponseRedirect(back)
+
+
+def _second_factor_again(user: User, code: str) -> None:
+    """Signing is the chair's own act: it asks for a code from their authenticator (or a recovery
+    code) again, whatever the session already proved. django-otp throttles wrong codes and never
+    accepts the same code twice."""
+    code = "".join(code.split())
+    if not code:
+        raise ValidationError("Enter the code from your authenticator app to sign.")
+    if match_token(user, code) is None:
+        raise ValidationError("That code did not match. Enter the code your authenticator app shows now.")
 
 
 def _approval_choice(request: HttpRequest, minutes: Minutes) -> ApprovalRoute:

@@ -21,7 +21,7 @@ from meetings import services as meeting_services
 from meetings.models import AgendaItem, Meeting, MeetingStatus, Resolution, ResolutionStatus
 from minutes import pdf, services
 from minutes.models import ActionStatus, ApprovalRoute, MinuteItem, Minutes, MinutesRender, MinutesStatus
-from tests.auth import sign_in
+from tests.auth import authenticator, current_code, sign_in
 from tests.conftest import BoardWorld
 from tests.factories import MeetingFactory
 
@@ -283,8 +283,19 @@ def test_approval_by_written_resolution(world: BoardWorld, django_capture_on_com
     minutes.refresh_from_db()
     assert minutes.status == MinutesStatus.APPROVED and minutes.approved_by_resolution_id == drafted.pk
     chair = sign_in(Client(), world.chair)
+    sign_url = f"/meetings/{world.meeting.pk}/minutes/sign/"
+    # Signing asks for the second factor again: no code, or a wrong one, signs nothing.
+    assert chair.post(sign_url).status_code == 400
+    device = authenticator(world.chair)
+    right = current_code(device)
+    assert chair.post(sign_url, {"code": f"{(int(right) + 1) % 1_000_000:06d}"}).status_code == 400
+    device.refresh_from_db()
+    device.throttle_reset()  # a wrong code pauses the device a second or two (django-otp's throttle)
+    minutes.refresh_from_db()
+    assert minutes.status == MinutesStatus.APPROVED
     with django_capture_on_commit_callbacks(execute=True):
-        assert chair.post(f"/meetings/{world.meeting.pk}/minutes/sign/").status_code == 302
+        response = chair.post(sign_url, {"code": right})
+    assert response.status_code == 302
     minutes.refresh_from_db()
     assert minutes.status == MinutesStatus.SIGNED
 

@@ -14,7 +14,7 @@ from meetings import demo
 from meetings.models import Meeting, MeetingStatus
 from minutes.models import Minutes, MinutesRender, MinutesStatus
 from search import indexing
-from tests.auth import sign_in
+from tests.auth import authenticator, current_code, sign_in
 
 
 @pytest.mark.django_db
@@ -31,7 +31,8 @@ def test_demo_minutes_from_secretary_to_member_search(django_capture_on_commit_c
     chair = sign_in(Client(), User.objects.get(username="margaret"))
     assert "Sign as chair" in chair.get(f"/meetings/{meeting.pk}/minutes/").content.decode()
     with django_capture_on_commit_callbacks(execute=True):
-        assert chair.post(f"/meetings/{meeting.pk}/minutes/sign/").status_code == 302
+        code = current_code(authenticator(User.objects.get(username="margaret")))
+        assert chair.post(f"/meetings/{meeting.pk}/minutes/sign/", {"code": code}).status_code == 302
     meeting.refresh_from_db()
     assert meeting.status == MeetingStatus.MINUTED
     member = sign_in(Client(), User.objects.get(username="tom"))
