@@ -60,7 +60,7 @@ class Workers:
         self.logs = logs
         self.started: list[subprocess.Popen[bytes]] = []
 
-    def start(self) -> subprocess.Popen[bytes]:
+    def start(self, *extra: str) -> subprocess.Popen[bytes]:
         env = {k: v for k, v in os.environ.items() if k != "BOARDROOM_TASKS"}
         env.update(
             DJANGO_SETTINGS_MODULE="tests.worker_settings",
@@ -78,6 +78,7 @@ class Workers:
             "--no-startup-delay",
             "--recover-every",
             "0",
+            *extra,
         ]
         process = subprocess.Popen(command, cwd=BASE_DIR, env=env, stdout=log, stderr=subprocess.STDOUT)  # nosec B603
         self.started.append(process)
@@ -173,6 +174,24 @@ def test_a_claim_by_a_worker_without_a_lock_is_requeued_only_after_the_lease(
     assert taskrecovery.requeue_abandoned()["requeued"] == 0
     settings.BOARDROOM_TASK_LEASE_SECONDS = 0
     assert taskrecovery.requeue_abandoned()["requeued"] == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_worker_runs_the_scheduled_jobs_and_prunes_old_task_rows(database_tasks: None, workers: Workers) -> None:
+    import datetime as dt
+
+    from django.utils import timezone
+
+    old = note_when_allowed.enqueue("/nonexistent")
+    recent = note_when_allowed.enqueue("/nonexistent")
+    DBTaskResult.objects.filter(pk=old.id).update(
+        status=TaskResultStatus.SUCCESSFUL, finished_at=timezone.now() - dt.timedelta(days=30)
+    )
+    DBTaskResult.objects.filter(pk=recent.id).update(status=TaskResultStatus.SUCCESSFUL, finished_at=timezone.now())
+
+    workers.start("--scheduled-every", "0.2")
+    wait_until("the worker prunes the month-old row", lambda: not DBTaskResult.objects.filter(pk=old.id).exists())
+    assert DBTaskResult.objects.filter(pk=recent.id).exists()  # kept for BOARDROOM_TASK_RESULT_DAYS
 
 
 def _die_mid_build(monkeypatch: pytest.MonkeyPatch, meeting_id: int) -> BoardPack:
