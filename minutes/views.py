@@ -254,7 +254,9 @@ def _second_factor_again(user: User, code: str) -> None:
     if not code:
         raise ValidationError("Enter the code from your authenticator app to sign.")
     if match_token(user, code) is None:
-        raise ValidationError("That code did not match. Enter the code your authenticator app shows now.")
+        raise ValidationError(
+            "That code did not match, or it was used already: enter the next code your authenticator app shows."
+        )
 
 
 def _approval_choice(request: HttpRequest, minutes: Minutes) -> ApprovalRoute:

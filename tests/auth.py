@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 from django.contrib.auth.models import User
 from django.test import Client
 from django_otp import DEVICE_ID_SESSION_KEY
@@ -20,6 +22,14 @@ def authenticator(user: User) -> TOTPDevice:
 def current_code(device: TOTPDevice) -> str:
     """The code the person's phone shows right now."""
     totp = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
+    return f"{totp.token():0{device.digits}d}"
+
+
+def next_code(device: TOTPDevice) -> str:
+    """The code the phone will show in the next time step: accepted too (django-otp allows one
+    step of drift), and never the code already used to sign in within the same step."""
+    totp = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
+    totp.time = time.time() + device.step
     return f"{totp.token():0{device.digits}d}"
 
 
