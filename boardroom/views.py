@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import os
+import sys
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -169,9 +170,38 @@ def bad_request(request: HttpRequest, exception: Exception | None = None) -> Htt
     return _error(request, 400, "Bad request", "The request could not be understood. Go back and try again.")
 
 
+def _database_busy() -> bool:
+    """The error being handled is a request that waited BOARDROOM_DB_POOL_TIMEOUT seconds for a
+    pooled database connection and got none: the process is overloaded, not broken."""
+    try:
+        from psycopg_pool import PoolTimeout
+    except ImportError:
+        return False
+    error: BaseException | None = sys.exc_info()[1]
+    for _depth in range(5):
+        if error is None:
+            return False
+        if isinstance(error, PoolTimeout):
+            return True
+        error = error.__cause__ or error.__context__
+    return False
+
+
 def server_error(request: HttpRequest) -> HttpResponse:
     # Rendered without the request: the failure may be in the session, the database or a
     # context processor, and the error page must not fail the same way.
+    if _database_busy():
+        body = loader.render_to_string(
+            "error.html",
+            {
+                "title": "Boardroom is busy",
+                "message": "Too many requests at once: please try again in a few seconds.",
+                "status": 503,
+            },
+        )
+        busy = HttpResponse(body, status=503)
+        busy["Retry-After"] = "5"
+        return busy
     body = loader.render_to_string(
         "error.html",
         {

@@ -5,8 +5,8 @@ every such thread opened a connection of its own and left it open, and a few bus
 every connection the server allows (README.md, "Database pool"). Here one Daphne process with a
 pool of four serves a hundred sign-ins at once while the test watches ``pg_stat_activity``.
 
-Runs on PostgreSQL only (scripts/test-services.sh); the embedded mode uses SQLite, which has no
-server connections to count.
+The load test runs on PostgreSQL only (scripts/test-services.sh); the embedded mode uses SQLite,
+which has no server connections to count.
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ from django.db import connection
 
 from tests.factories import UserFactory
 
-pytestmark = pytest.mark.skipif(
+on_postgresql = pytest.mark.skipif(
     connection.vendor != "postgresql", reason="the connection pool is PostgreSQL's (run scripts/test-services.sh)"
 )
 
@@ -107,6 +107,7 @@ async def _sign_in(base: str, username: str) -> int:
         return answer.status_code
 
 
+@on_postgresql
 def test_a_busy_server_never_holds_more_connections_than_its_pool(pooled_server: tuple[str, str]) -> None:
     """A hundred sign-ins at once on one process: every one succeeds (a redirect, no 500) and the
     process never has more than POOL_MAX connections open to PostgreSQL."""
@@ -128,3 +129,41 @@ def test_a_busy_server_never_holds_more_connections_than_its_pool(pooled_server:
     assert counter.samples, "pg_stat_activity was never read"
     assert max(counter.samples) >= 1  # the counter saw the server's connections at all
     assert max(counter.samples) <= POOL_MAX, counter.samples
+
+
+def test_a_request_that_waited_too_long_for_a_connection_is_a_503_not_a_500(
+    db: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An overloaded process (the pool empty for BOARDROOM_DB_POOL_TIMEOUT seconds) says "busy,
+    try again" with Retry-After, wherever the wait happened (here: loading the session)."""
+    from django.contrib.sessions.backends.db import SessionStore
+    from django.db import OperationalError
+    from django.test import Client
+    from psycopg_pool import PoolTimeout
+
+    def no_connection(self: object) -> dict[str, object]:
+        try:
+            raise PoolTimeout("couldn't get a connection after 30.00 sec")
+        except PoolTimeout as timeout:
+            raise OperationalError(str(timeout)) from timeout
+
+    monkeypatch.setattr(SessionStore, "load", no_connection)
+    client = Client(raise_request_exception=False)
+    client.cookies["sessionid"] = "a-session"
+    answer = client.get("/")
+    assert answer.status_code == 503
+    assert answer["Retry-After"] == "5"
+    assert "busy" in answer.content.decode()
+
+
+def test_any_other_failure_is_still_a_500(db: None, monkeypatch: pytest.MonkeyPatch) -> None:
+    from django.contrib.sessions.backends.db import SessionStore
+    from django.test import Client
+
+    def broken(self: object) -> dict[str, object]:
+        raise RuntimeError("something else")
+
+    monkeypatch.setattr(SessionStore, "load", broken)
+    client = Client(raise_request_exception=False)
+    client.cookies["sessionid"] = "a-session"
+    assert client.get("/").status_code == 500
