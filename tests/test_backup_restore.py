@@ -62,7 +62,7 @@ def stored_hashes() -> dict[str, str]:
         for key in version.stored_keys():
             with default_storage.open(key, "rb") as handle:
                 found[key] = hashlib.sha256(handle.read()).hexdigest()
-        if version.file:
+        if version.file.name:
             assert found[version.file.name] == version.sha256
     return found
 
