@@ -79,7 +79,7 @@ def main() -> int:
         for line in process.stdout:
             sys.stdout.write(line)
             sys.stdout.flush()
-            if re.match(r"BENCH \S+ ratio=", line):
+            if re.match(r"BENCH \S+ ", line):
                 seen.append(line.rstrip())
         code = process.wait()
         if watchdog:

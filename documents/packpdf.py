@@ -511,3 +511,149 @@ def watermark(src_path: Path, out_path: Path, lines: Sequence[str], *, linearize
         balance_page_tree(pdf)
         pdf.save(out_path, linearize=linearize, compress_streams=True, object_stream_mode=OBJECT_STREAMS)
         return len(pdf.pages)
+
+
+# --- front matter composed from blocks laid out once ------------------------------------------
+
+# Where the agenda sits on an A4 page (the pack_layout template's @page margins), in points.
+FRONT_TOP = 22 * 72 / 25.4
+FRONT_BOTTOM = 20 * 72 / 25.4
+FRONT_SIDE = 20 * 72 / 25.4
+LABEL_SIZE = 10.0
+# From the top of a row to the baseline of its 10 pt text (line height 1.4; a paper row has
+# 0.6 mm of padding above).
+ITEM_BASELINE = 10.5
+PAPER_BASELINE = 12.2
+ROW_HEIGHT = 14.0
+
+
+@dataclass
+class FrontBlock:
+    """One block of the reader's agenda: ``key`` names it in the layout ("head", "empty", or an
+    item id); ``label`` goes beside the item's line, ``papers`` (id, label) beside its papers."""
+
+    key: str
+    item_id: int | None = None
+    label: str = ""
+    papers: list[tuple[int, str]] = field(default_factory=list)
+
+
+def compose_front(
+    cover: bytes, layout: bytes, geometry: dict[str, Any], blocks: Sequence[FrontBlock]
+) -> tuple[bytes, dict[str, int]]:
+    """The reader's front matter: ``cover`` (a PDF), then ``blocks`` placed in order on A4 pages.
+
+    ``layout`` is a PDF with each block on a page of its own, laid out once for every reader;
+    ``geometry`` says where each block and its rows are (points from the top of its page).
+    Only the pages of the reader's blocks are copied in, each as a form clipped to the block, so
+    a block a reader may not see leaves nothing in their file. Page labels and links (to
+    ``LINK_SCHEME`` targets, made jumps by :func:`assemble`) are drawn here.
+    Returns the PDF and the page index of "agenda" and of each "item-<id>".
+    """
+    with Pdf.open(io.BytesIO(cover)) as out, Pdf.open(io.BytesIO(layout)) as src:
+        width, height = (float(v) for v in out.pages[0].mediabox[2:4]) if len(out.pages) else (595.276, 841.89)
+        anchors = {"agenda": len(out.pages)}
+        font = _font(out)
+        forms: dict[int, Any] = {}
+        page: _FrontPage | None = None
+        room = height - FRONT_TOP - FRONT_BOTTOM
+
+        def form_of(index: int) -> tuple[Name, Any, float]:
+            if index not in forms:
+                forms[index] = out.copy_foreign(src.pages[index].as_form_xobject())
+            source_height = float(src.pages[index].mediabox[3])
+            return Name(f"/BrBlock{index}"), forms[index], source_height
+
+        pages: list[_FrontPage] = []
+
+        def new_page() -> _FrontPage:
+            pages.append(_FrontPage(out, width, height, font))
+            return pages[-1]
+
+        for block in blocks:
+            where = geometry["blocks"][block.key]
+            rows: list[tuple[str, int | None, float]] = (
+                [("item", block.item_id, where["line"])] if "line" in where else []
+            )
+            rows += [("paper", pid, where["papers"][str(pid)]) for pid, _label in block.papers]
+            labels: dict[tuple[str, int | None], str] = {("item", block.item_id): block.label}
+            labels.update({("paper", pid): label for pid, label in block.papers})
+            # Cut points: a block taller than the room left is split, if it must be, only
+            # between its rows; one that fits on a page is kept whole on the next one.
+            cuts = [where["top"], *[top for _kind, _id, top in rows[1:]], where["bottom"]]
+            if page is None or (
+                page.used and cuts[-1] - cuts[0] <= room and page.y - (cuts[-1] - cuts[0]) < FRONT_BOTTOM
+            ):
+                page = new_page()
+            start = 0
+            while start < len(cuts) - 1:
+                end = start + 1
+                while end < len(cuts) - 1 and page.y - (cuts[end + 1] - cuts[start]) >= FRONT_BOTTOM:
+                    end += 1
+                if page.used and page.y - (cuts[end] - cuts[start]) < FRONT_BOTTOM:
+                    page = new_page()
+                    continue
+                name, form, source_height = form_of(int(where["page"]))
+                top, bottom = cuts[start], cuts[end]
+                page.place(name, form, source_height, top, bottom)
+                if block.item_id is not None:
+                    anchors.setdefault(f"item-{block.item_id}", page.index)
+                for kind, ident, row_top in rows:
+                    if top <= row_top < bottom:
+                        page.row(kind, ident, labels[(kind, ident)], page.y - (row_top - top))
+                page.y -= bottom - top
+                start = end
+        if page is None:
+            new_page()
+        for made in pages:
+            made.finish()
+        buffer = io.BytesIO()
+        out.save(buffer, object_stream_mode=OBJECT_STREAMS)
+        return buffer.getvalue(), anchors
+
+
+class _FrontPage:
+    """An agenda page being filled from the top."""
+
+    def __init__(self, pdf: Pdf, width: float, height: float, font: Any) -> None:
+        self.pdf, self.width = pdf, width
+        self.y = height - FRONT_TOP
+        self.used = False
+        self.body = bytearray()
+        self.annots: list[Any] = []
+        self.page = pdf.add_blank_page(page_size=(width, height))
+        self.index = len(pdf.pages) - 1
+        self.page.obj.Resources = Dictionary(Font=Dictionary(F1=font), XObject=Dictionary())
+
+    def finish(self) -> None:
+        self.page.obj.Contents = self.pdf.make_stream(bytes(self.body))
+
+    def place(self, name: Name, form: Any, source_height: float, top: float, bottom: float) -> None:
+        """Draw rows ``top``..``bottom`` (points from the top of the form's page) at ``self.y``."""
+        self.used = True
+        self.page.obj.Resources.XObject[name] = form
+        h = bottom - top
+        shift = self.y - (source_height - top)
+        self.body += b"q " + _box(0, self.y - h, self.width, h).replace(b" f\n", b" W n ")
+        self.body += b"1 0 0 1 0 " + _num(shift).encode() + b" cm " + _name(name) + b" Do Q\n"
+
+    def row(self, kind: str, ident: int | None, label: str, row_top: float) -> None:
+        """The page label right-aligned beside a row whose top is at ``row_top``, and its link."""
+        baseline = row_top - (ITEM_BASELINE if kind == "item" else PAPER_BASELINE)
+        if label:
+            right = self.width - FRONT_SIDE
+            x = right - text_width(label, LABEL_SIZE)
+            self.body += b"BT /F1 " + _num(LABEL_SIZE).encode() + b" Tf " + f"{_num(x)} {_num(baseline)} Td ".encode()
+            self.body += pdf_string(label) + b" Tj ET\n"
+        if ident is not None:
+            rect = [FRONT_SIDE, row_top - ROW_HEIGHT - 1, self.width - FRONT_SIDE, row_top]
+            link = Dictionary(
+                Type=Name.Annot,
+                Subtype=Name.Link,
+                Rect=Array([round(v, 2) for v in rect]),
+                Border=Array([0, 0, 0]),
+                A=Dictionary(S=Name.URI, URI=pikepdf.String(f"{LINK_SCHEME}{kind}/{ident}")),
+            )
+            if "/Annots" not in self.page.obj:
+                self.page.obj.Annots = Array()
+            self.page.obj.Annots.append(self.pdf.make_indirect(link))

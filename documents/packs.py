@@ -266,9 +266,12 @@ def _font_config() -> Any:
 
 def render_pdf(template: str, context: dict[str, Any]) -> tuple[bytes, dict[str, int]]:
     """A WeasyPrint rendering and the page index of each anchor in it."""
+    return _render_html(render_to_string(template, context))
+
+
+def _render_html(html: str) -> tuple[bytes, dict[str, int]]:
     import weasyprint
 
-    html = render_to_string(template, context)
     document = weasyprint.HTML(string=html, base_url=None, url_fetcher=refusing_fetcher()).render(
         font_config=_font_config()
     )
@@ -277,6 +280,101 @@ def render_pdf(template: str, context: dict[str, Any]) -> tuple[bytes, dict[str,
         for name in page.anchors:
             anchors.setdefault(name, index)
     return document.write_pdf(), anchors
+
+
+LAYOUT_TEMPLATE = "documents/pack_layout.html"
+LAYOUT_FOLDER = "packs/layout"
+PX = 0.75  # WeasyPrint's CSS pixel in points
+
+
+def front_matter(
+    manifest: dict[str, Any], items: list[dict[str, Any]], labels: dict[int, list[str]], *, revision: int
+) -> tuple[bytes, dict[str, int]]:
+    """A cut's cover and agenda, without laying the agenda out again for every cut.
+
+    The agenda of every item is laid out once per state of the agenda (``agenda_layout``, kept
+    in storage) and each cut's pages are composed from the blocks of its items, with its own
+    page numbers; only the cover (a page or two) is rendered per revision.
+    """
+    cover_context = {**front_context(manifest, items, None), "revision": revision, "part": "cover"}
+    cover = _cover(render_to_string(LAYOUT_TEMPLATE, cover_context))
+    layout, geometry = agenda_layout(manifest)
+    blocks = [packpdf.FrontBlock("head")]
+    for item in items:
+        first = next((labels[p["id"]][0] for p in item["papers"] if labels.get(p["id"])), "")
+        papers = [(p["id"], label_span(labels.get(p["id"], []))) for p in item["papers"]]
+        blocks.append(packpdf.FrontBlock(str(item["id"]), item["id"], first, papers))
+    if not items:
+        blocks.append(packpdf.FrontBlock("empty"))
+    return packpdf.compose_front(cover, layout, geometry, blocks)
+
+
+_COVERS: dict[str, bytes] = {}
+
+
+def _cover(html: str) -> bytes:
+    """The cover for this HTML (a revision has one or two: with and without the Part B flag)."""
+    key = hashlib.sha256(html.encode()).hexdigest()
+    if key not in _COVERS:
+        while len(_COVERS) >= 8:
+            _COVERS.pop(next(iter(_COVERS)))
+        _COVERS[key] = _render_html(html)[0]
+    return _COVERS[key]
+
+
+def agenda_layout(manifest: dict[str, Any]) -> tuple[bytes, dict[str, Any]]:
+    """Every agenda block of ``manifest`` laid out on a page of its own, and where each block and
+    row is: rendered once per state of the agenda (and template) and kept in storage."""
+    context = {**front_context(manifest, list(manifest["items"]), None), "part": "agenda"}
+    # What the blocks show, and nothing else: a paper's new version of the same length (or a new
+    # revision number) leaves the layout as it was, so the next build reuses it.
+    shown = ("id", "number", "title", "purpose", "presenter", "minutes", "confidential", "depth")
+    state = {
+        "items": [
+            {**{k: row[k] for k in shown}, "papers": [(p["id"], p["title"], p["pages"]) for p in row["papers"]]}
+            for row in context["items"]
+        ],
+        "template": _template_source(LAYOUT_TEMPLATE),
+    }
+    key = hashlib.sha256(json.dumps(state, sort_keys=True, default=str).encode()).hexdigest()
+    pdf_key, geometry_key = f"{LAYOUT_FOLDER}/{key}.pdf", f"{LAYOUT_FOLDER}/{key}.json"
+    try:
+        with default_storage.open(pdf_key, "rb") as stored_pdf, default_storage.open(geometry_key, "rb") as stored:
+            return bytes(stored_pdf.read()), json.loads(stored.read())
+    except (FileNotFoundError, OSError, ValueError):
+        pass
+    import weasyprint
+
+    html = render_to_string(LAYOUT_TEMPLATE, context)
+    document = weasyprint.HTML(string=html, base_url=None, url_fetcher=refusing_fetcher()).render(
+        font_config=_font_config()
+    )
+    where: dict[str, tuple[int, float]] = {}
+    for index, page in enumerate(document.pages):
+        for name, box in page.anchors.items():  # (x, y, …) from the page's top left, CSS px
+            where.setdefault(name, (index, box[1] * PX))
+    blocks: dict[str, Any] = {}
+    for key_name in ["head", "empty", *[str(item["id"]) for item in manifest["items"]]]:
+        page_index, top = where[f"blk-{key_name}"]
+        end_page, bottom = where[f"end-{key_name}"]
+        if end_page != page_index:
+            raise ValueError(f"agenda block {key_name} is longer than a layout page")
+        block: dict[str, Any] = {"page": page_index, "top": top, "bottom": bottom}
+        if key_name.isdigit():
+            item = next(i for i in manifest["items"] if str(i["id"]) == key_name)
+            block["line"] = where[f"row-i-{key_name}"][1]
+            block["papers"] = {str(p["id"]): where[f"row-p-{p['id']}"][1] for p in item["papers"]}
+        blocks[key_name] = block
+    geometry = {"blocks": blocks}
+    pdf = document.write_pdf()
+    try:
+        if not default_storage.exists(pdf_key):
+            default_storage.save(pdf_key, ContentFile(pdf))
+        if not default_storage.exists(geometry_key):
+            default_storage.save(geometry_key, ContentFile(json.dumps(geometry).encode()))
+    except OSError:
+        logger.warning("An agenda layout could not be kept for the next build")
+    return pdf, geometry
 
 
 def footer_fixed(manifest: dict[str, Any]) -> str:
@@ -330,8 +428,7 @@ def compile_cut(pack: BoardPack, item_ids: Iterable[int], *, progress: Callable[
     manifest = pack.manifest
     items = _items_in(manifest, item_ids)
     labels = _numbering(pack, items, item_ids)
-    context = {**front_context(manifest, items, labels), "revision": pack.revision}
-    front, anchors = render_pdf("documents/pack_front.html", context)
+    front, anchors = front_matter(manifest, items, labels, revision=pack.revision)
     with tempfile.TemporaryDirectory(prefix="boardroom-pack-") as tmp:
         folder = Path(tmp)
         files = _fetch((p["version"] for item in items for p in item["papers"]), folder)
@@ -701,7 +798,8 @@ def agenda_pdf(user: AnyUser, meeting: Meeting) -> bytes:
 def _template_source(name: str) -> str:
     from django.template.loader import get_template
 
-    return str(getattr(get_template(name).template, "source", name))
+    template: Any = get_template(name)
+    return str(getattr(getattr(template, "template", None), "source", name))
 
 
 def _prune_agendas(meeting_id: int, state: str) -> None:

@@ -96,4 +96,6 @@ def seated_people(board: Board) -> list[Membership]:
 
 def has_unread_notices(user: AnyUser, meeting: Meeting) -> bool:
     """Whether ``user`` has notices about ``meeting`` not yet marked read (a read, never a write)."""
+    if user.pk is None:
+        return False
     return Notice.objects.filter(user_id=user.pk, meeting=meeting, read_at__isnull=True).exists()
