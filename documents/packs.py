@@ -288,7 +288,12 @@ PX = 0.75  # WeasyPrint's CSS pixel in points
 
 
 def front_matter(
-    manifest: dict[str, Any], items: list[dict[str, Any]], labels: dict[int, list[str]], *, revision: int
+    manifest: dict[str, Any],
+    items: list[dict[str, Any]],
+    labels: dict[int, list[str]],
+    *,
+    revision: int,
+    meeting_id: int = 0,
 ) -> tuple[bytes, dict[str, int]]:
     """A cut's cover and agenda, without laying the agenda out again for every cut.
 
@@ -298,7 +303,7 @@ def front_matter(
     """
     cover_context = {**front_context(manifest, items, None), "revision": revision, "part": "cover"}
     cover = _cover(render_to_string(LAYOUT_TEMPLATE, cover_context))
-    layout, geometry = agenda_layout(manifest)
+    layout, geometry = agenda_layout(manifest, meeting_id=meeting_id)
     blocks = [packpdf.FrontBlock("head")]
     for item in items:
         first = next((labels[p["id"]][0] for p in item["papers"] if labels.get(p["id"])), "")
@@ -322,9 +327,11 @@ def _cover(html: str) -> bytes:
     return _COVERS[key]
 
 
-def agenda_layout(manifest: dict[str, Any]) -> tuple[bytes, dict[str, Any]]:
+def agenda_layout(manifest: dict[str, Any], *, meeting_id: int = 0) -> tuple[bytes, dict[str, Any]]:
     """Every agenda block of ``manifest`` laid out on a page of its own, and where each block and
-    row is: rendered once per state of the agenda (and template) and kept in storage."""
+    row is: rendered once per state of the agenda (and template) and kept in storage, in the
+    meeting's folder, where a new state replaces the older ones (a withdrawn item's title must
+    not live on)."""
     context = {**front_context(manifest, list(manifest["items"]), None), "part": "agenda"}
     # What the blocks show, and nothing else: a paper's new version of the same length (or a new
     # revision number) leaves the layout as it was, so the next build reuses it.
@@ -337,7 +344,8 @@ def agenda_layout(manifest: dict[str, Any]) -> tuple[bytes, dict[str, Any]]:
         "template": _template_source(LAYOUT_TEMPLATE),
     }
     key = hashlib.sha256(json.dumps(state, sort_keys=True, default=str).encode()).hexdigest()
-    pdf_key, geometry_key = f"{LAYOUT_FOLDER}/{key}.pdf", f"{LAYOUT_FOLDER}/{key}.json"
+    folder = f"{LAYOUT_FOLDER}/{meeting_id}"
+    pdf_key, geometry_key = f"{folder}/{key}.pdf", f"{folder}/{key}.json"
     try:
         with default_storage.open(pdf_key, "rb") as stored_pdf, default_storage.open(geometry_key, "rb") as stored:
             return bytes(stored_pdf.read()), json.loads(stored.read())
@@ -372,6 +380,7 @@ def agenda_layout(manifest: dict[str, Any]) -> tuple[bytes, dict[str, Any]]:
             default_storage.save(pdf_key, ContentFile(pdf))
         if not default_storage.exists(geometry_key):
             default_storage.save(geometry_key, ContentFile(json.dumps(geometry).encode()))
+        _prune_folder(folder, keep=key)
     except OSError:
         logger.warning("An agenda layout could not be kept for the next build")
     return pdf, geometry
@@ -428,7 +437,7 @@ def compile_cut(pack: BoardPack, item_ids: Iterable[int], *, progress: Callable[
     manifest = pack.manifest
     items = _items_in(manifest, item_ids)
     labels = _numbering(pack, items, item_ids)
-    front, anchors = front_matter(manifest, items, labels, revision=pack.revision)
+    front, anchors = front_matter(manifest, items, labels, revision=pack.revision, meeting_id=pack.meeting_id)
     with tempfile.TemporaryDirectory(prefix="boardroom-pack-") as tmp:
         folder = Path(tmp)
         files = _fetch((p["version"] for item in items for p in item["papers"]), folder)
@@ -805,11 +814,15 @@ def _template_source(name: str) -> str:
 def _prune_agendas(meeting_id: int, state: str) -> None:
     """Delete the meeting's agenda files made from an earlier state of it (a withdrawn item's
     title must not live on in storage)."""
-    folder = f"{AGENDA_FOLDER}/{meeting_id}"
+    _prune_folder(f"{AGENDA_FOLDER}/{meeting_id}", keep=state)
+
+
+def _prune_folder(folder: str, *, keep: str) -> None:
+    """Delete the files in ``folder`` whose names do not start with ``keep``."""
     try:
         _dirs, files = default_storage.listdir(folder)
     except (FileNotFoundError, OSError, NotImplementedError):
         return
     for name in files:
-        if not name.startswith(state):
+        if not name.startswith(keep):
             default_storage.delete(f"{folder}/{name}")

@@ -9,6 +9,7 @@ from typing import Any
 
 import pikepdf
 import pytest
+from django.core.files.storage import default_storage
 
 from documents import packs
 from tests.test_packs import page_texts
@@ -93,12 +94,15 @@ def test_cuts_share_one_layout_and_each_holds_only_its_items(layouts: list[int])
 @pytest.mark.django_db
 def test_a_new_version_of_the_same_length_reuses_the_layout(layouts: list[int]) -> None:
     meeting = manifest(5)
-    packs.agenda_layout(meeting)
+    packs.agenda_layout(meeting, meeting_id=7)
     changed = copy.deepcopy(meeting)
     changed["items"][2]["papers"][0].update(version=2, sha256="b")
-    packs.agenda_layout(changed)
+    packs.agenda_layout(changed, meeting_id=7)
     assert len(layouts) == 1
+    kept = default_storage.listdir(f"{packs.LAYOUT_FOLDER}/7")[1]
     longer = copy.deepcopy(changed)
     longer["items"][2]["papers"][0]["pages"] = 3  # "3 pages" is shown: laid out again
-    packs.agenda_layout(longer)
+    packs.agenda_layout(longer, meeting_id=7)
     assert len(layouts) == 2
+    now = default_storage.listdir(f"{packs.LAYOUT_FOLDER}/7")[1]
+    assert len(now) == len(kept) == 2 and not set(now) & set(kept)  # the older state's files are gone
