@@ -236,8 +236,9 @@ def recover_stalled() -> dict[str, int]:
     - A version still "processing" that no living process is checking and no queued task will
       check is checked again once; if that also stopped, it is refused with a clear message (the
       secretary uploads it again).
-    - A pack revision still "compiling" that no living build holds is marked failed (the builder
-      offers "Compile again") and, for a published meeting, a new build is queued.
+    - A pack revision still "compiling" that no living build holds and no queued build will
+      resume is marked failed (the builder offers "Compile again") and, for a published meeting,
+      a new build is queued.
 
     README.md, "Background worker and scheduled jobs", says where this runs.
     """
@@ -266,12 +267,14 @@ def recover_stalled() -> dict[str, int]:
             counts["versions_refused"] += 1
     meeting_ids = set(BoardPack.objects.filter(status=PackStatus.BUILDING).values_list("meeting_id", flat=True))
     for meeting in Meeting.objects.filter(pk__in=meeting_ids):
+        if _task_rows(build_pack, meeting.pk).filter(status__in=pending).exists():
+            continue  # a queued (or re-queued) build picks the revision up and finishes it
         settled = packs.settle_stalled(meeting)
         if not settled:
             continue
         counts["packs_failed"] += settled
         logger.warning("A board pack build of meeting %s had stopped; marked failed", meeting.pk)
-        if meeting.status != MeetingStatus.DRAFT and not _task_rows(build_pack, meeting.pk).filter(status__in=pending):
+        if meeting.status != MeetingStatus.DRAFT:
             packs.enqueue_build(meeting.pk, now=True)
             counts["packs_queued"] += 1
     return counts

@@ -294,3 +294,24 @@ def test_ingest_runs_once_while_another_process_holds_the_version(world: BoardWo
         assert tasks.ingest_version.call(version.pk) == VersionStatus.PROCESSING.value
     version.refresh_from_db()
     assert version.status == VersionStatus.PROCESSING  # left to the process that holds it
+
+
+def test_a_dead_build_whose_task_is_queued_again_is_left_for_that_task_to_resume(
+    world: BoardWorld, monkeypatch: pytest.MonkeyPatch, database_tasks: None
+) -> None:
+    """After a worker died mid-build its task is re-queued; the sweep that follows must not fail
+    the revision the re-run will finish."""
+    from documents import tasks
+
+    left = _die_mid_build(monkeypatch, world.meeting.pk)
+    tasks.build_pack.enqueue(world.meeting.pk, None)  # the re-queued task, waiting for a worker
+
+    counts = tasks.recover_stalled()
+    left.refresh_from_db()
+    assert left.status == PackStatus.BUILDING
+    assert counts["packs_failed"] == 0
+
+    DBTaskResult.objects.all().delete()  # no task any more: now it is stalled for good
+    counts = tasks.recover_stalled()
+    left.refresh_from_db()
+    assert left.status == PackStatus.FAILED and counts["packs_failed"] == 1
