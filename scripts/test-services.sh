@@ -126,7 +126,9 @@ PY
 export DATABASE_URL="postgres://postgres@$PG_HOST:$PG_PORT/${BOARDROOM_TEST_PG_DB:-test}"
 export REDIS_URL="redis://127.0.0.1:$REDIS_PORT/${BOARDROOM_TEST_REDIS_DB:-0}"
 # Worker threads (sockets, concurrency tests) must not keep connections open past a test,
-# or the test database cannot be dropped at the end.
+# or the test database cannot be dropped at the end. With the connection pool (the default)
+# they hand their connections back to it and Django closes the pool before dropping the test
+# database; this setting only matters for a run with BOARDROOM_DB_POOL_MAX=0.
 export BOARDROOM_DB_CONN_MAX_AGE=0
 unset BOARDROOM_TASKS
 
