@@ -175,7 +175,6 @@ LOGGING = {
     },
 }
 
-# Static files are served by WhiteNoise from the finders, so the embedded server and the
-# test server need no collectstatic step; production runs collectstatic for compression.
-WHITENOISE_USE_FINDERS = True
+# Static files are served by WhiteNoise: from the finders until `collectstatic` has run (the
+# embedded server and the tests need no such step), hashed and compressed after it (storage.py).
 WHITENOISE_AUTOREFRESH = DEBUG

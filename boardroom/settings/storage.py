@@ -1,5 +1,8 @@
 """File storage: a folder on disk by default, an S3 API bucket when S3_BUCKET is set."""
 
+import sys
+
+from .base import DEBUG, STATIC_ROOT
 from .env import DATA_DIR, env_int, env_str
 
 S3_BUCKET = env_str("S3_BUCKET")
@@ -14,7 +17,17 @@ S3_CONNECT_TIMEOUT = env_int("S3_CONNECT_TIMEOUT", 5)
 S3_READ_TIMEOUT = env_int("S3_READ_TIMEOUT", 20)
 S3_MAX_ATTEMPTS = env_int("S3_MAX_ATTEMPTS", 3)
 
-_static = {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"}
+# After `collectstatic` (production), static files carry hashed names and are served immutable
+# (boardroom/staticstorage.py); before it (make run, make test) they come straight from the
+# finders. Which one is decided by whether collectstatic has written its manifest (or is about
+# to). Run collectstatic only for a production data folder: its copies are what pages then use.
+STATIC_MANIFEST = not DEBUG and ((STATIC_ROOT / "staticfiles.json").exists() or "collectstatic" in sys.argv[1:2])
+WHITENOISE_USE_FINDERS = not STATIC_MANIFEST
+_static = {
+    "BACKEND": "boardroom.staticstorage.StaticFilesStorage"
+    if STATIC_MANIFEST
+    else "whitenoise.storage.CompressedStaticFilesStorage"
+}
 
 if S3_BUCKET:
     STORAGES = {
