@@ -9,7 +9,7 @@ from meetings import builder, calendar, resolutions
 from meetings import views as meeting_views
 from public import views as public_views
 
-from . import account_views, audit_views, views
+from . import account_views, audit_views, headers, views
 
 urlpatterns = [
     path("", meeting_views.home, name="home"),
@@ -71,6 +71,7 @@ urlpatterns = [
     ),
     path("public/", include("public.urls")),
     path("", include("minutes.urls")),
+    path("robots.txt", headers.robots_txt, name="robots_txt"),
     path("healthz", views.healthz, name="healthz"),
     path("readyz", views.readyz, name="readyz"),
     path("sw.js", offline_views.service_worker, name="service_worker"),
