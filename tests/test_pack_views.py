@@ -64,7 +64,8 @@ def test_a_draft_meetings_pack_is_only_for_those_who_prepare_it(world: BoardWorl
 @pytest.mark.django_db
 def test_while_the_first_pack_compiles_readers_are_asked_to_come_back(world: BoardWorld) -> None:
     BoardPack.objects.create(meeting=world.meeting, revision=1, inputs="x", status=PackStatus.BUILDING)
-    response = sign_in(Client(), world.member).get(f"/meetings/{world.meeting.pk}/pack.pdf")
+    with packs.build_lock(world.meeting.pk):  # held by the build compiling it
+        response = sign_in(Client(), world.member).get(f"/meetings/{world.meeting.pk}/pack.pdf")
     assert response.status_code == 503 and response["Retry-After"]
     assert b"being compiled" in response.content
 
