@@ -539,14 +539,15 @@ class FrontBlock:
 
 
 def compose_front(
-    cover: bytes, layout: bytes, geometry: dict[str, Any], blocks: Sequence[FrontBlock]
+    cover: bytes, layout: bytes, geometry: dict[str, Any], blocks: Sequence[FrontBlock], *, note: str = ""
 ) -> tuple[bytes, dict[str, int]]:
     """The reader's front matter: ``cover`` (a PDF), then ``blocks`` placed in order on A4 pages.
 
     ``layout`` is a PDF with each block on a page of its own, laid out once for every reader;
     ``geometry`` says where each block and its rows are (points from the top of its page).
-    Only the pages of the reader's blocks are copied in, each as a form clipped to the block, so
-    a block a reader may not see leaves nothing in their file. Page labels and links (to
+    ``note`` (the pack's revision) is written at the foot of the cover, so that one rendered
+    cover serves every revision. Only the pages of the reader's blocks are copied in, each as
+    a form clipped to the block, so a block a reader may not see leaves nothing in their file. Page labels and links (to
     ``LINK_SCHEME`` targets, made jumps by :func:`assemble`) are drawn here.
     Returns the PDF and the page index of "agenda" and of each "item-<id>".
     """
@@ -554,6 +555,17 @@ def compose_front(
         width, height = (float(v) for v in out.pages[0].mediabox[2:4]) if len(out.pages) else (595.276, 841.89)
         anchors = {"agenda": len(out.pages)}
         font = _font(out)
+        if note and len(out.pages):
+            _add_resource(out.pages[0], "/Font", FONT_NAME, font)
+            text = (
+                b"BT 0.33 g "
+                + _name(FONT_NAME)
+                + b" 11 Tf "
+                + f"{_num(FRONT_SIDE)} {_num(FRONT_BOTTOM + 20)} Td ".encode()
+            )
+            # The cover's own content may leave its coordinates changed: draw in a clean state.
+            out.pages[0].contents_add(Stream(out, b"q\n"), prepend=True)
+            out.pages[0].contents_add(Stream(out, b"Q\n" + text + pdf_string(note) + b" Tj ET\n"))
         forms: dict[int, Any] = {}
         page: _FrontPage | None = None
         room = height - FRONT_TOP - FRONT_BOTTOM

@@ -301,7 +301,8 @@ def front_matter(
     in storage) and each cut's pages are composed from the blocks of its items, with its own
     page numbers; only the cover (a page or two) is rendered per revision.
     """
-    cover_context = {**front_context(manifest, items, None), "revision": revision, "part": "cover"}
+    # The revision is written on the cover when composing, so one cover serves every revision.
+    cover_context = {**front_context(manifest, items, None), "part": "cover"}
     cover = _cover(render_to_string(LAYOUT_TEMPLATE, cover_context))
     layout, geometry = agenda_layout(manifest, meeting_id=meeting_id)
     blocks = [packpdf.FrontBlock("head")]
@@ -311,7 +312,7 @@ def front_matter(
         blocks.append(packpdf.FrontBlock(str(item["id"]), item["id"], first, papers))
     if not items:
         blocks.append(packpdf.FrontBlock("empty"))
-    return packpdf.compose_front(cover, layout, geometry, blocks)
+    return packpdf.compose_front(cover, layout, geometry, blocks, note=f"Board pack, revision {revision}")
 
 
 _COVERS: dict[str, bytes] = {}

@@ -80,6 +80,9 @@ def test_cuts_share_one_layout_and_each_holds_only_its_items(layouts: list[int])
     text = "\n".join(page_texts(observer)[anchors["agenda"] :])
     assert "Osprey" not in text and "PART B" not in text
     assert "Osprey" in "\n".join(page_texts(everyone))
+    cover = page_texts(everyone)[0]
+    assert "Riverside Trust" in cover and "Board pack, revision 1" in cover
+    assert "comment" not in "\n".join(page_texts(everyone)).lower()  # no template text leaks
     with pikepdf.open(io.BytesIO(observer)) as pdf:
         assert len(pdf.pages) > anchors["agenda"] + 1  # 40 items take more than one page
         forms = {name for page in pdf.pages for name in page.Resources.get("/XObject", {})}
