@@ -3,7 +3,7 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.urls import include, path
 
-from documents import annotation_views, offline_views, pack_views, reader_views
+from documents import annotation_views, offline_views, pack_views, reader_views, reading_views
 from documents import views as document_views
 from meetings import builder, calendar, resolutions
 from meetings import views as meeting_views
@@ -75,6 +75,8 @@ urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("readyz", views.readyz, name="readyz"),
     path("sw.js", offline_views.service_worker, name="service_worker"),
+    path("meetings/<int:pk>/reading/", reading_views.read_status, name="read_status"),
+    path("meetings/<int:pk>/reading/remind/", reading_views.remind, name="read_remind"),
     path("offline/keep.json", offline_views.offline_keep, name="offline_keep"),
     path("offline/", offline_views.offline_home, name="offline_home"),
     path("manifest.webmanifest", offline_views.web_manifest, name="web_manifest"),

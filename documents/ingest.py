@@ -23,6 +23,7 @@ import re
 import resource
 import shutil
 import signal
+import stat
 import subprocess
 import sys
 import time
@@ -34,6 +35,8 @@ from dataclasses import dataclass, field
 from multiprocessing import get_context
 from pathlib import Path
 from typing import Any
+
+from documents import sandbox
 
 # --- messages the secretary sees -------------------------------------------------------------
 
@@ -63,7 +66,10 @@ CONVERT_FAILED = (
     "save it as a PDF and upload that instead."
 )
 TOO_SLOW = "This file took too long to process: split it into smaller files or save it as a simpler PDF."
-TOO_BIG_IN_MEMORY = "This file needs more memory to process than the server allows: save it as a simpler PDF."
+TOO_BIG_IN_MEMORY = (
+    "This file is too large when decompressed: processing it needs more memory than the server allows. "
+    "Save it again as an ordinary PDF (or split it into smaller papers) and upload the new file."
+)
 FAILED = "This file could not be processed: save it as a PDF again and upload the new file."
 
 
@@ -275,14 +281,58 @@ def classify_ole(path: Path) -> str:
     raise Refusal(OLE_UNKNOWN)
 
 
-def convert_office(src: Path, workdir: Path, timeout: float) -> Path:
-    """LibreOffice headless, with a private profile, to PDF. Refuses when it is not installed."""
+def _own_folder(workdir: Path, name: str) -> Path:
+    """A fresh folder for one sandboxed program: the only place it may read and write."""
+    folder = workdir / name
+    folder.mkdir(mode=0o700)
+    return folder
+
+
+def _regular_file(path: Path) -> bool:
+    """A plain file the sandboxed program made: not a link (to a file outside) or a pipe."""
+    try:
+        return stat.S_ISREG(path.lstat().st_mode) and path.lstat().st_size > 0
+    except OSError:
+        return False
+
+
+def _sandboxed(cmd: list[str], folder: Path, use_sandbox: bool) -> list[str]:
+    return sandbox.wrap(cmd, folder) if use_sandbox else cmd
+
+
+def convert_office(
+    src: Path, kind: str, workdir: Path, timeout: float, *, use_sandbox: bool = True
+) -> tuple[Path, list[str]]:
+    """LibreOffice headless, in the sandbox, with a private profile, to PDF: (the PDF, what was removed).
+
+    An OOXML or ODF package is first rewritten without references outside itself
+    (:mod:`documents.officesafe`); LibreOffice then sees only its own folder and no network
+    (:mod:`documents.sandbox`). Refuses when LibreOffice is not installed, or when the sandbox
+    cannot start and the administrator has not switched it off.
+    """
+    from documents import officesafe
+
     binary = soffice()
     if binary is None:
         raise Refusal(NEEDS_LIBREOFFICE)
-    outdir = workdir / "converted"
-    outdir.mkdir(exist_ok=True)
-    profile = workdir / "lo-profile"
+    if use_sandbox and not sandbox.available():
+        raise Refusal(sandbox.UNAVAILABLE)
+    folder = _own_folder(workdir, "office")
+    document = folder / f"document.{kind}"
+    removed: list[str] = []
+    if kind in ("doc", "xls", "ppt"):
+        shutil.copyfile(src, document)  # legacy binary formats: the sandbox is the guard
+    else:
+        try:
+            removed = officesafe.neutralise(src, document, odf=kind in ("odt", "ods", "odp"))
+        except officesafe.TooLarge:
+            raise Refusal(TOO_BIG_IN_MEMORY) from None
+        except officesafe.Unsafe as unsafe:
+            raise Refusal(str(unsafe)) from None
+        except (zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError, EOFError, OSError):
+            raise Refusal(CONVERT_FAILED) from None
+    outdir = folder / "out"
+    profile = folder / "profile"
     cmd = [
         binary,
         "--headless",
@@ -296,16 +346,16 @@ def convert_office(src: Path, workdir: Path, timeout: float) -> Path:
         "pdf",
         "--outdir",
         str(outdir),
-        str(src),
+        str(document),
     ]
     try:
-        run_with_timeout(cmd, timeout=timeout, cwd=workdir, env=child_env(workdir))
+        run_with_timeout(_sandboxed(cmd, folder, use_sandbox), timeout=timeout, cwd=folder, env=child_env(folder))
     except subprocess.TimeoutExpired:
         raise Refusal(TOO_SLOW) from None
-    out = outdir / (src.stem + ".pdf")
-    if not out.exists() or out.stat().st_size == 0:
+    out = outdir / "document.pdf"
+    if not _regular_file(out):
         raise Refusal(CONVERT_FAILED)
-    return out
+    return out, removed
 
 
 # --- sanitising -------------------------------------------------------------------------------
@@ -596,6 +646,7 @@ class Options:
     jobs: int = 0
     ocr: bool = True
     thumbs: bool = True
+    sandbox: bool = True  # run LibreOffice and OCRmyPDF in documents.sandbox
 
 
 def open_pdf(path: Path) -> Any:
@@ -646,9 +697,14 @@ def rewrite(src: Path, dest: Path, max_pages: int) -> tuple[int, list[str], bool
     return pages, stripped, repaired
 
 
-def run_ocr(rendition: Path, workdir: Path, scanned: list[int], timeout: float) -> Path | None:
-    """OCRmyPDF over the scanned pages only; None when it fails or runs out of time."""
-    out = workdir / "ocr.pdf"
+def run_ocr(
+    rendition: Path, workdir: Path, scanned: list[int], timeout: float, *, use_sandbox: bool = True
+) -> Path | None:
+    """OCRmyPDF (in the sandbox) over the scanned pages only; None when it fails or runs out of time."""
+    folder = _own_folder(workdir, "ocr")
+    source = folder / "input.pdf"
+    shutil.copyfile(rendition, source)
+    out = folder / "ocr.pdf"
     cmd = [
         "ocrmypdf",
         "--skip-text",
@@ -663,14 +719,16 @@ def run_ocr(rendition: Path, workdir: Path, scanned: list[int], timeout: float) 
         "-l",
         "eng",
         "--quiet",
-        str(rendition),
+        str(source),
         str(out),
     ]
     try:
-        done = run_with_timeout(cmd, timeout=timeout, cwd=workdir, env=child_env(workdir))
+        done = run_with_timeout(
+            _sandboxed(cmd, folder, use_sandbox), timeout=timeout, cwd=folder, env=child_env(folder)
+        )
     except (subprocess.TimeoutExpired, OSError):
         return None
-    return out if done.returncode == 0 and out.exists() else None
+    return out if done.returncode == 0 and _regular_file(out) else None
 
 
 def process(workdir: Path, options: Options) -> dict[str, Any]:
@@ -680,17 +738,19 @@ def process(workdir: Path, options: Options) -> dict[str, Any]:
     kind = options.kind
     content_type = "application/pdf"
     source = original
+    removed: list[str] = []
     if kind == ZIP:
         kind = classify_zip(original)
     elif kind == OLE:
         kind = classify_ole(original)
     if kind != PDF:
         content_type = f"office/{kind}"
-        named = workdir / f"document.{kind}"
-        os.link(original, named)
-        source = convert_office(named, workdir, timeout=max(5.0, options.timeout * 0.6))
+        source, removed = convert_office(
+            original, kind, workdir, timeout=max(5.0, options.timeout * 0.6), use_sandbox=options.sandbox
+        )
     rendition = workdir / "rendition.pdf"
     pages, stripped, repaired = rewrite(source, rendition, options.max_pages)
+    stripped = sorted(set(stripped) | set(removed))
     timings = {"sanitise": time.monotonic() - started}
     mark = time.monotonic()
     result = extract_pages(rendition, pages, thumbs=options.thumbs, jobs=options.jobs)
@@ -699,9 +759,11 @@ def process(workdir: Path, options: Options) -> dict[str, Any]:
     if result.scanned:
         ocr = "unavailable"
         remaining = options.timeout - (time.monotonic() - started)
-        if options.ocr and ocr_available() and remaining > 10:
+        # Without its sandbox (and no opt-out) OCR is skipped: the paper stays readable.
+        sandbox_ok = not options.sandbox or sandbox.available()
+        if options.ocr and ocr_available() and sandbox_ok and remaining > 10:
             mark = time.monotonic()
-            ocred = run_ocr(rendition, workdir, result.scanned, timeout=remaining * 0.8)
+            ocred = run_ocr(rendition, workdir, result.scanned, timeout=remaining * 0.8, use_sandbox=options.sandbox)
             ocr = "failed"
             if ocred is not None:
                 try:
@@ -738,6 +800,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--jobs", type=int, default=0)
     parser.add_argument("--no-ocr", action="store_true")
     parser.add_argument("--no-thumbs", action="store_true")
+    parser.add_argument(
+        "--no-sandbox",
+        action="store_true",
+        help="run LibreOffice and OCRmyPDF without their sandbox (BOARDROOM_CONVERTER_SANDBOX=off)",
+    )
     args = parser.parse_args(argv)
     limit_self(args.memory_mb, int(args.timeout) + 5)
     options = Options(
@@ -747,6 +814,7 @@ def main(argv: list[str] | None = None) -> int:
         jobs=args.jobs,
         ocr=not args.no_ocr,
         thumbs=not args.no_thumbs,
+        sandbox=not args.no_sandbox,
     )
     try:
         result = process(args.workdir, options)

@@ -7,6 +7,7 @@ import uuid
 from django.conf import settings
 from django.db import models
 from django.urls import reverse
+from django.utils import timezone
 
 from meetings.models import AgendaItem
 
@@ -174,6 +175,22 @@ class PaperRead(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} read {self.paper}"
+
+
+class VersionRead(models.Model):
+    """Who opened which version of a paper, first and last: answers "who has not read v2 yet?"."""
+
+    version = models.ForeignKey(PaperVersion, on_delete=models.CASCADE, related_name="reads")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="version_reads")
+    first_opened_at = models.DateTimeField(default=timezone.now)
+    last_opened_at = models.DateTimeField(default=timezone.now)
+    opens = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["version", "user"], name="versionread_one_per_person")]
+
+    def __str__(self) -> str:
+        return f"{self.user} read {self.version}"
 
 
 def pack_storage_key(instance: PackCopy, filename: str) -> str:

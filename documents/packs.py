@@ -347,11 +347,9 @@ def agenda_layout(manifest: dict[str, Any], *, meeting_id: int = 0) -> tuple[byt
     key = hashlib.sha256(json.dumps(state, sort_keys=True, default=str).encode()).hexdigest()
     folder = f"{LAYOUT_FOLDER}/{meeting_id}"
     pdf_key, geometry_key = f"{folder}/{key}.pdf", f"{folder}/{key}.json"
-    try:
-        with default_storage.open(pdf_key, "rb") as stored_pdf, default_storage.open(geometry_key, "rb") as stored:
-            return bytes(stored_pdf.read()), json.loads(stored.read())
-    except (FileNotFoundError, OSError, ValueError):
-        pass
+    kept, kept_geometry = _stored(pdf_key), _stored(geometry_key)
+    if kept is not None and kept_geometry is not None:
+        return kept, json.loads(kept_geometry)
     import weasyprint
 
     html = render_to_string(LAYOUT_TEMPLATE, context)
@@ -789,11 +787,9 @@ def agenda_pdf(user: AnyUser, meeting: Meeting) -> bytes:
     template = "documents/pack_front.html"
     state = inputs_of(manifest, _template_source(template))
     key = f"{AGENDA_FOLDER}/{meeting.pk}/{state}-{cut_key(item['id'] for item in items)[:32]}.pdf"
-    try:
-        with default_storage.open(key, "rb") as cached:
-            return bytes(cached.read())
-    except (FileNotFoundError, OSError):
-        pass
+    kept = _stored(key)
+    if kept is not None:
+        return kept
     pdf, _anchors = render_pdf(template, {**front_context(manifest, items, None), "agenda_only": True})
     try:
         if not default_storage.exists(key):
@@ -802,6 +798,16 @@ def agenda_pdf(user: AnyUser, meeting: Meeting) -> bytes:
     except OSError:
         logger.warning("The agenda of meeting %s could not be kept for next time", meeting.pk)
     return pdf
+
+
+def _stored(key: str) -> bytes | None:
+    """A file kept in storage, or None when it is missing or cannot be read (made again then)."""
+    try:
+        with default_storage.open(key, "rb") as handle:
+            return bytes(handle.read())
+    except Exception as exc:  # noqa: BLE001 — any storage's "missing" or failure
+        logger.debug("No usable stored %s (%s)", key, type(exc).__name__)
+        return None
 
 
 @functools.cache

@@ -19,7 +19,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile, File
 from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
-from django.db.models import F, Max
+from django.db.models import Max
 from django.utils import timezone
 
 from boardroom import audit, policy
@@ -29,7 +29,7 @@ from meetings.models import AgendaItem, MeetingStatus
 from search import tasks as search_tasks
 
 from . import ingest, packs
-from .models import Comment, PageText, Paper, PaperRead, PaperVersion, VersionStatus
+from .models import Comment, PageText, Paper, PaperVersion, VersionStatus
 
 logger = logging.getLogger(__name__)
 
@@ -663,17 +663,6 @@ def comment_create_from_frame(
         actor=actor, item=item, body=body, client_id=client_id, parent=parent, paper=paper, page=page
     )
     return comment_data(comment)
-
-
-# --- read receipts ---------------------------------------------------------------------------
-
-
-def paper_opened(*, user: User, paper: Paper, version: PaperVersion) -> None:
-    """Note that ``user`` opened ``paper`` (for the secretary's read receipts)."""
-    read, created = PaperRead.objects.get_or_create(paper=paper, user=user, defaults={"last_version": version.number})
-    PaperRead.objects.filter(pk=read.pk).update(
-        opens=F("opens") + 1, last_version=version.number, last_opened_at=timezone.now()
-    )
 
 
 def _announce_version(paper: Paper, version: PaperVersion) -> None:

@@ -131,6 +131,9 @@ def _fetch_original(version: PaperVersion, dest: Path) -> tuple[str, bytes]:
     return digest.hexdigest(), head
 
 
+_RESOURCE_DEATHS = {-signal.SIGABRT, -signal.SIGSEGV, -signal.SIGBUS, -signal.SIGILL, -signal.SIGTRAP, -signal.SIGKILL}
+
+
 def run_child(workdir: Path, *, kind: str, max_pages: int | None = None, jobs: int = 0) -> dict[str, Any]:
     """Run the ingest child on ``workdir`` with memory, CPU and wall-clock limits; its result."""
     timeout = ingest_timeout()
@@ -151,6 +154,7 @@ def run_child(workdir: Path, *, kind: str, max_pages: int | None = None, jobs: i
         str(timeout),
         "--jobs",
         str(jobs),
+        *([] if getattr(settings, "BOARDROOM_CONVERTER_SANDBOX", True) else ["--no-sandbox"]),
     ]
     try:
         done = ingest.run_with_timeout(cmd, timeout=timeout + 10, cwd=PROJECT_DIR, env=ingest.child_env(workdir))
@@ -161,9 +165,13 @@ def run_child(workdir: Path, *, kind: str, max_pages: int | None = None, jobs: i
         result: dict[str, Any] = json.loads(result_file.read_text())
         return result
     stderr = done.stderr.decode("utf-8", "replace")[-2000:]
-    if done.returncode in (-signal.SIGXCPU, -signal.SIGKILL):
+    if done.returncode == -signal.SIGXCPU:  # over its CPU time
         raise ingest.Refusal(ingest.TOO_SLOW)
-    if "MemoryError" in stderr or "std::bad_alloc" in stderr or done.returncode == -signal.SIGSEGV:
+    # Over its address-space limit: Python raises MemoryError, C++ throws std::bad_alloc and,
+    # uncaught, aborts (SIGABRT); C libraries may crash or trap instead. SIGKILL here is the
+    # kernel's out-of-memory killer (the wall-clock timeout is handled above, the CPU limit
+    # sends SIGXCPU first). Such an upload is almost always a decompression bomb.
+    if "MemoryError" in stderr or "bad_alloc" in stderr or done.returncode in _RESOURCE_DEATHS:
         raise ingest.Refusal(ingest.TOO_BIG_IN_MEMORY)
     logger.warning("Ingest child exited with %s: %s", done.returncode, stderr)
     raise ingest.Refusal(ingest.FAILED)

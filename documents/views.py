@@ -16,7 +16,7 @@ from django.views.decorators.http import require_safe
 from boardroom import audit, policy
 from boardroom.policy import Action
 
-from . import services
+from . import reading
 from .models import Paper, PaperVersion, VersionStatus
 from .ranges import ranged_response
 
@@ -123,7 +123,7 @@ def _opened_pdf(request: HttpRequest, paper: Paper, version: PaperVersion, *, re
     def on_deliver() -> None:
         first_today = delivered(request, paper, version)
         if receipt and (opening or first_today):
-            services.paper_opened(user=request.user, paper=paper, version=version)  # type: ignore[arg-type]
+            reading.paper_opened(user=request.user, paper=paper, version=version)  # type: ignore[arg-type]
 
     return _pdf_response(request, paper, version, on_deliver=on_deliver)
 

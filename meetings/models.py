@@ -516,6 +516,7 @@ class Notice(models.Model):
         MENTIONED = "mentioned", "Mentioned in a comment"
         RESOLUTION_CIRCULATED = "resolution_circulated", "Written resolution circulated"
         RESOLUTION_DECIDED = "resolution_decided", "Written resolution decided"
+        REMINDER = "reminder", "Reminder to read papers"
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notices")
     meeting = models.ForeignKey(Meeting, null=True, blank=True, on_delete=models.CASCADE, related_name="notices")

@@ -44,6 +44,7 @@ EMAIL_ORDER = (
     Notice.Kind.MENTIONED,
     Notice.Kind.RESOLUTION_CIRCULATED,
     Notice.Kind.RESOLUTION_DECIDED,
+    Notice.Kind.REMINDER,
 )
 EMAIL_LINES = {
     Notice.Kind.PUBLISHED: "The agenda and papers are ready to read.",
@@ -52,6 +53,7 @@ EMAIL_LINES = {
     Notice.Kind.MENTIONED: "Someone mentioned you in a comment.",
     Notice.Kind.RESOLUTION_CIRCULATED: "A written resolution has been circulated for your vote.",
     Notice.Kind.RESOLUTION_DECIDED: "The outcome of a written resolution has been recorded.",
+    Notice.Kind.REMINDER: "A reminder: there are papers for this meeting you have not opened yet.",
 }
 
 
