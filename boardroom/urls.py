@@ -50,6 +50,7 @@ urlpatterns = [
     path("papers/<int:pk>/annotations.jsonld", annotation_views.annotations_export, name="annotations_export"),
     path("papers/<int:pk>/annotated.pdf", annotation_views.annotated_copy, name="annotated_copy"),
     path("annotations/<int:pk>/", annotation_views.annotation_detail, name="annotation"),
+    path("ns/annotations.jsonld", annotation_views.annotation_context, name="annotation_context"),
     path("papers/<int:pk>/versions/<int:number>/pdf", document_views.paper_version_download, name="paper_version"),
     path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),

@@ -467,52 +467,83 @@ def _moved(rects: Sequence[Sequence[float]], shift: tuple[float, float]) -> list
 # --- export ----------------------------------------------------------------------------------
 
 
+ANNO_CONTEXT = "http://www.w3.org/ns/anno.jsonld"
+PAGE_FRAGMENT = "http://tools.ietf.org/rfc/rfc3778"
+
+
+def annotation_context(base: str) -> dict[str, Any]:
+    """Boardroom's own JSON-LD context: every term the exports use beyond the Web Annotation
+    vocabulary, under this installation's namespace (served at ``/ns/annotations.jsonld``)."""
+    return {
+        "@context": {
+            "boardroom": f"{base}/ns/annotations#",
+            "xsd": "http://www.w3.org/2001/XMLSchema#",
+            "RectSelector": "boardroom:RectSelector",
+            "InkSelector": "boardroom:InkSelector",
+            "PaperVersion": "boardroom:PaperVersion",
+            "page": {"@id": "boardroom:page", "@type": "xsd:integer"},
+            "versionNumber": {"@id": "boardroom:versionNumber", "@type": "xsd:integer"},
+            "rects": {"@id": "boardroom:rects", "@container": "@list"},
+            "strokes": {"@id": "boardroom:strokes", "@container": "@list"},
+            "orphaned": {"@id": "boardroom:orphaned", "@type": "xsd:boolean"},
+        }
+    }
+
+
+def contexts(base: str) -> list[str]:
+    return [ANNO_CONTEXT, base + reverse("annotation_context")]
+
+
+def web_annotation(a: Annotation, base: str) -> dict[str, Any]:
+    """One annotation as a W3C Web Annotation. Its selectors are alternatives, each the page
+    (a PDF fragment) refined by where on it: the quoted text, its position, the marked boxes or
+    the ink strokes."""
+    source = base + reverse("paper_download", args=[a.paper_id])
+    page = {"type": "FragmentSelector", "conformsTo": PAGE_FRAGMENT, "value": f"page={a.page}"}
+    refinements: list[dict[str, Any]] = []
+    if a.quote_exact:
+        refinements.append(
+            {"type": "TextQuoteSelector", "exact": a.quote_exact, "prefix": a.quote_prefix, "suffix": a.quote_suffix}
+        )
+    if a.text_start is not None and a.text_end is not None:
+        refinements.append({"type": "TextPositionSelector", "start": a.text_start, "end": a.text_end})
+    if a.rects:
+        refinements.append({"type": "RectSelector", "page": a.page, "rects": a.rects})
+    if a.ink:
+        refinements.append({"type": "InkSelector", "page": a.page, "strokes": a.ink})
+    selectors = [{**page, "refinedBy": refined} for refined in refinements] or [page]
+    author = a.author
+    item: dict[str, Any] = {
+        "id": base + reverse("annotation", args=[a.pk]),
+        "type": "Annotation",
+        "motivation": "highlighting" if a.kind == AnnotationKind.HIGHLIGHT else "commenting",
+        "created": a.created_at.isoformat(),
+        "modified": a.updated_at.isoformat(),
+        "creator": {"type": "Person", "name": author.get_full_name() or author.get_username()},
+        "audience": {
+            "type": "schema:Audience",
+            "schema:audienceType": "board" if a.visibility == Visibility.SHARED else "author only",
+        },
+        "target": {
+            "source": source,
+            "state": {"type": "PaperVersion", "versionNumber": a.version.number},
+            "selector": selectors if len(selectors) > 1 else selectors[0],
+        },
+    }
+    if a.body:
+        item["body"] = {"type": "TextualBody", "value": a.body, "format": "text/plain", "purpose": "commenting"}
+    if a.orphaned:
+        item["orphaned"] = True
+    return item
+
+
 def as_web_annotations(user: User, paper: Paper, request_base: str) -> dict[str, Any]:
     """The user's own annotations on the current version, as a W3C Web Annotation collection."""
     version = paper.current_version
     annotations = [] if version is None else [a for a in for_reader(user, version) if a.author_id == user.pk]
-    source = request_base + reverse("paper_download", args=[paper.pk])
-    items = []
-    for a in annotations:
-        selectors: list[dict[str, Any]] = [
-            {"type": "FragmentSelector", "conformsTo": "http://tools.ietf.org/rfc/rfc3778", "value": f"page={a.page}"}
-        ]
-        if a.quote_exact:
-            selectors.append(
-                {
-                    "type": "TextQuoteSelector",
-                    "exact": a.quote_exact,
-                    "prefix": a.quote_prefix,
-                    "suffix": a.quote_suffix,
-                }
-            )
-        if a.text_start is not None and a.text_end is not None:
-            selectors.append({"type": "TextPositionSelector", "start": a.text_start, "end": a.text_end})
-        if a.rects:
-            selectors.append({"type": "boardroom:RectSelector", "page": a.page, "rects": a.rects})
-        if a.ink:
-            selectors.append({"type": "boardroom:InkSelector", "page": a.page, "strokes": a.ink})
-        item: dict[str, Any] = {
-            "id": f"{source}#annotation-{a.pk}",
-            "type": "Annotation",
-            "motivation": "highlighting" if a.kind == AnnotationKind.HIGHLIGHT else "commenting",
-            "created": a.created_at.isoformat(),
-            "modified": a.updated_at.isoformat(),
-            "creator": {"type": "Person", "name": user.get_full_name() or user.get_username()},
-            "audience": "board" if a.visibility == Visibility.SHARED else "private",
-            "target": {
-                "source": source,
-                "state": {"type": "boardroom:Version", "value": a.version.number},
-                "selector": selectors if len(selectors) > 1 else selectors[0],
-            },
-        }
-        if a.body:
-            item["body"] = {"type": "TextualBody", "value": a.body, "format": "text/plain", "purpose": "commenting"}
-        if a.orphaned:
-            item["boardroom:orphaned"] = True
-        items.append(item)
+    items = [web_annotation(a, request_base) for a in annotations]
     return {
-        "@context": ["http://www.w3.org/ns/anno.jsonld", {"boardroom": "https://boardroom.example/ns#"}],
+        "@context": contexts(request_base),
         "id": request_base + reverse("annotations_export", args=[paper.pk]),
         "type": "AnnotationCollection",
         "label": f"{paper.title}: annotations by {user.get_full_name() or user.get_username()}",

@@ -81,13 +81,23 @@ def paper_annotations(request: HttpRequest, pk: int) -> JsonResponse:
 
 
 @login_required
-@require_http_methods(["PATCH", "DELETE"])
+@require_http_methods(["GET", "HEAD", "PATCH", "DELETE"])
 def annotation_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    """PATCH: the author changes the note, colour or sharing. DELETE: the author removes it."""
+    """GET: the annotation as a W3C Web Annotation (its IRI in the exports dereferences here),
+    for whoever may see it. PATCH: the author changes the note, colour or sharing. DELETE: the
+    author removes it."""
     user: User = request.user  # type: ignore[assignment]
     annotation = policy.get_or_404(
         user, Action.VIEW, Annotation.objects.select_related("paper__item__meeting", "version", "author"), pk=pk
     )
+    if request.method in ("GET", "HEAD"):
+        base = _base(request)
+        response = HttpResponse(
+            json.dumps({"@context": annotating.contexts(base), **annotating.web_annotation(annotation, base)}),
+            content_type=f'application/ld+json; profile="{annotating.ANNO_CONTEXT}"',
+        )
+        response["Cache-Control"] = "private, no-cache"
+        return without_body(request, response)
     try:
         if request.method == "DELETE":
             annotating.annotation_delete(actor=user, annotation=annotation)
@@ -130,7 +140,7 @@ def annotations_export(request: HttpRequest, pk: int) -> HttpResponse:
     _exported(request, "paper.annotations_export", paper)
     response = HttpResponse(
         json.dumps(collection, indent=2, ensure_ascii=False),
-        content_type='application/ld+json; profile="http://www.w3.org/ns/anno.jsonld"',
+        content_type=f'application/ld+json; profile="{annotating.ANNO_CONTEXT}"',
     )
     name = f"{paper.title} - my annotations.jsonld"
     response["Content-Disposition"] = content_disposition_header(as_attachment=True, filename=name) or "attachment"
@@ -153,4 +163,16 @@ def annotated_copy(request: HttpRequest, pk: int) -> HttpResponse:
     response["Content-Disposition"] = content_disposition_header(as_attachment=True, filename=name) or "attachment"
     response["Cache-Control"] = "private, no-store"
     response["X-Content-Type-Options"] = "nosniff"
+    return without_body(request, response)
+
+
+@require_safe
+def annotation_context(request: HttpRequest) -> HttpResponse:
+    """Boardroom's JSON-LD context for the terms its annotation exports add (no sign-in: it
+    describes a vocabulary, nothing of any board)."""
+    response = HttpResponse(
+        json.dumps(annotating.annotation_context(_base(request)), indent=2), content_type="application/ld+json"
+    )
+    response["Cache-Control"] = "public, max-age=86400"
+    response["Access-Control-Allow-Origin"] = "*"
     return without_body(request, response)

@@ -221,9 +221,28 @@ def test_exports_hold_my_annotations_as_web_annotations_and_as_a_real_pdf(world:
     assert len(items) == 2
     marked = next(item for item in items if item["motivation"] == "highlighting")
     selectors = marked["target"]["selector"]
-    quote = next(s for s in selectors if s["type"] == "TextQuoteSelector")
-    assert quote["exact"] == TARGET and any(s["type"] == "TextPositionSelector" for s in selectors)
+    assert len({s["value"] for s in selectors}) == 1 and all(s["type"] == "FragmentSelector" for s in selectors)
+    refined = {s["refinedBy"]["type"]: s["refinedBy"] for s in selectors}
+    assert refined["TextQuoteSelector"]["exact"] == TARGET and "TextPositionSelector" in refined
     assert marked["body"]["value"] == "Check this"
+    assert marked["audience"] == {"type": "schema:Audience", "schema:audienceType": "author only"}
+    # Every term beyond the Web Annotation vocabulary is defined in Boardroom's own context.
+    own = next(c for c in collection["@context"] if c != "http://www.w3.org/ns/anno.jsonld")
+    context = member.get(own.replace("http://testserver", ""))
+    assert context.status_code == 200
+    terms = json.loads(context.content)["@context"]
+    ink = next(item for item in items if item["motivation"] == "commenting")
+    used = {"page", "rects", "strokes", "versionNumber", "RectSelector", "InkSelector", "PaperVersion"}
+    assert used <= set(terms)
+    ink_selectors = ink["target"]["selector"]
+    ink_selectors = ink_selectors if isinstance(ink_selectors, list) else [ink_selectors]
+    assert "InkSelector" in {s["refinedBy"]["type"] for s in ink_selectors}
+    assert marked["target"]["state"] == {"type": "PaperVersion", "versionNumber": 1}
+    # Each annotation's IRI dereferences, for those who may see it.
+    iri = marked["id"].replace("http://testserver", "")
+    single = member.get(iri)
+    assert single.status_code == 200 and json.loads(single.content)["id"] == marked["id"]
+    assert sign_in(Client(), world.chair).get(iri).status_code == 404  # private to the member
     copy = member.get(f"/papers/{paper.pk}/annotated.pdf")
     assert copy.status_code == 200
     with pikepdf.open(io.BytesIO(copy.content)) as pdf:
