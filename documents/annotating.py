@@ -499,7 +499,7 @@ def web_annotation(a: Annotation, base: str) -> dict[str, Any]:
     (a PDF fragment) refined by where on it: the quoted text, its position, the marked boxes or
     the ink strokes."""
     source = base + reverse("paper_download", args=[a.paper_id])
-    page = {"type": "FragmentSelector", "conformsTo": PAGE_FRAGMENT, "value": f"page={a.page}"}
+    page: dict[str, Any] = {"type": "FragmentSelector", "conformsTo": PAGE_FRAGMENT, "value": f"page={a.page}"}
     refinements: list[dict[str, Any]] = []
     if a.quote_exact:
         refinements.append(
