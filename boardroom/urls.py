@@ -25,6 +25,7 @@ urlpatterns = [
     path("meetings/<int:pk>/agenda/order/", builder.reorder, name="agenda_reorder"),
     path("meetings/<int:pk>/agenda/items/<int:item_pk>/papers/", builder.paper_add, name="paper_add"),
     path("meetings/<int:pk>/papers/<int:paper_pk>/versions/", builder.paper_replace, name="paper_replace"),
+    path("meetings/<int:pk>/uploads/<int:version_pk>/", builder.upload_status, name="upload_status"),
     path("meetings/<int:pk>/papers/<int:paper_pk>/delete/", builder.paper_remove, name="paper_remove"),
     path("meetings/<int:pk>/papers/<int:paper_pk>/move/", builder.paper_move, name="paper_move"),
     path("meetings/<int:pk>/agenda/standing/", builder.standing_items, name="agenda_standing"),

@@ -345,6 +345,33 @@ def page_diff(old: Sequence[str], new: Sequence[str], *, previous: int) -> dict[
     }
 
 
+def title_from_name(name: str) -> str:
+    """A paper's title from its file name when nobody typed one: "2026-03_Finance_report.pdf"
+    becomes "2026-03 Finance report" (until the document's own title is known)."""
+    stem = (name or "Paper").replace("\\", "/").rsplit("/", 1)[-1].rsplit(".", 1)[0]
+    return " ".join(stem.replace("_", " ").split())[:300] or "Paper"
+
+
+# Titles that word processors write for documents nobody named.
+_NO_TITLE = re.compile(
+    r"^(untitled|document\d*|microsoft (word|powerpoint|excel) - .*|.*\.(docx?|pdf|pptx?|xlsx?|odt))$", re.I
+)
+
+
+def own_title(metadata_title: str, texts: Sequence[str]) -> str:
+    """The document's own title: its metadata title unless that is a placeholder, else the
+    first line of its first page that reads like a heading (letters, at most 150 characters)."""
+    candidate = " ".join((metadata_title or "").split())
+    if candidate and not _NO_TITLE.match(candidate) and any(ch.isalpha() for ch in candidate):
+        return candidate[:300]
+    first_page = texts[0] if texts else ""
+    for line in first_page.splitlines():
+        line = " ".join(line.split())
+        if 3 <= len(line) <= 150 and sum(ch.isalpha() for ch in line) >= 3:
+            return line
+    return ""
+
+
 @transaction.atomic
 def paper_version_ready(
     *,
@@ -357,13 +384,21 @@ def paper_version_ready(
     ocr: str = "",
     thumbnails: dict[str, Any] | None = None,
     original_sha256: str = "",
+    document_title: str = "",
 ) -> PaperVersion:
     """Record a checked version (its rendition already stored in ``version.file``) as ready.
 
     Run by the ingest task. Stores the page texts, the page diff against the previous ready
-    version, and makes this version current unless a newer one already is.
+    version, and makes this version current unless a newer one already is. A first version whose
+    paper is still called after its file takes the document's own title (``document_title``, from
+    its metadata) or, failing that, its first line.
     """
     paper = Paper.objects.select_for_update().select_related("item__meeting").get(pk=version.paper_id)
+    if version.number == 1 and paper.title == title_from_name(version.original_name):
+        better = own_title(document_title, texts)
+        if better:
+            paper.title = better
+            paper.save(update_fields=["title"])
     previous = _previous_ready(paper, version.number)
     version.page_diff = page_diff(_texts_of(previous), texts, previous=previous.number) if previous else {}
     version.status = VersionStatus.READY

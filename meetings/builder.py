@@ -300,21 +300,30 @@ def _paper(meeting: Meeting, paper_pk: int) -> Paper:
     return paper
 
 
+def _wants_json(request: HttpRequest) -> bool:
+    return "application/json" in request.headers.get("Accept", "")
+
+
 def _receive_paper(
     request: HttpRequest, meeting: Meeting, item: AgendaItem, paper: Paper | None, missing: str
 ) -> HttpResponse:
     """Hand an uploaded file to the upload service (a new paper, or a new version of ``paper``)
-    and say plainly what became of it."""
+    and say plainly what became of it: as a page (a plain form post) or as JSON (the builder's
+    multi-file uploader, which then follows the check with ``upload_status``)."""
+    as_json = _wants_json(request)
     back = HttpResponseRedirect(_builder_url(meeting, f"item-{item.pk}"))
     uploaded = request.FILES.get("file")
     if uploaded is None:
-        messages.error(request, _missing_file_message(request, missing))
+        message = _missing_file_message(request, missing)
+        if as_json:
+            return JsonResponse({"error": message}, status=400)
+        messages.error(request, message)
         return back
     shown = f"“{(uploaded.name or 'the file')[:80]}”" if paper is None else "The new version"
     title = (
         paper.title
         if paper is not None
-        else (request.POST.get("title", "").strip() or (uploaded.name or "Paper").rsplit(".", 1)[0][:300])
+        else (request.POST.get("title", "").strip()[:300] or document_services.title_from_name(uploaded.name or ""))
     )
     try:
         version = document_services.paper_upload(
@@ -326,9 +335,14 @@ def _receive_paper(
             note=request.POST.get("note", "") if paper is not None else "",
         )
     except ValidationError as error:
-        messages.error(request, f"{shown} was not accepted: {' '.join(error.messages)}")
+        message = f"{shown} was not accepted: {' '.join(error.messages)}"
+        if as_json:
+            return JsonResponse({"error": message}, status=400)
+        messages.error(request, message)
         return back
     version.refresh_from_db()
+    if as_json:
+        return JsonResponse(_status_data(meeting, version), status=201)
     if version.status == "refused":
         keeps = " The previous version stays." if paper is not None else ""
         messages.error(request, f"{shown} was refused: {version.refusal_reason}{keeps}")
@@ -338,6 +352,32 @@ def _receive_paper(
             f"Version {version.number} of “{version.paper.title}” uploaded ({version.get_status_display().lower()}).",
         )
     return back
+
+
+def _status_data(meeting: Meeting, version: PaperVersion) -> dict[str, object]:
+    return {
+        **document_services.upload_status(version),
+        "paper": version.paper_id,
+        "title": version.paper.title,
+        "status_url": reverse("upload_status", args=[meeting.pk, version.pk]),
+    }
+
+
+@login_required
+def upload_status(request: HttpRequest, pk: int, version_pk: int) -> JsonResponse:
+    """Where one upload has got to (processing, ready or refused, and why), for the uploader."""
+    meeting = _meeting(request, pk)
+    version = (
+        PaperVersion.objects.filter(pk=version_pk, paper__item__meeting=meeting)
+        .select_related("paper")
+        .defer("page_diff", "thumbnails")
+        .first()
+    )
+    if version is None:
+        return JsonResponse({"error": "No such upload."}, status=404)
+    response = JsonResponse(_status_data(meeting, version))
+    response["Cache-Control"] = "private, no-store"
+    return response
 
 
 @login_required

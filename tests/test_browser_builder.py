@@ -115,9 +115,34 @@ def test_secretary_enrols_builds_an_agenda_and_publishes(site: Site) -> None:
         files=FilePayload(name="accounts.pdf", mimeType="application/pdf", buffer=make_pdf(["Accounts", "p2"]))
     )
     finance.get_by_placeholder("Title (optional)").fill("Management accounts")
-    _go(page, finance.get_by_role("button", name="Add paper"))
+    finance.get_by_role("button", name="Upload").tap()
+    finance.locator(".upload-row[data-status=ready]").wait_for(timeout=60_000)
+    _go(page, finance.get_by_role("button", name="Show them in the agenda"))
     finance = page.locator(".builder-item", has_text="Finance report")
     assert "Management accounts" in finance.inner_text() and "Ready" in finance.inner_text()
+    # Three papers at once: each shows its own upload and check; untitled ones take the
+    # document's own first line as their title, not the file name.
+    risk = page.locator(".builder-item", has_text="Matters arising")
+    risk.locator(".paper-add summary").tap()
+    risk.locator("input[type=file]").set_input_files(
+        files=[
+            FilePayload(
+                name=f"scan_{n}.pdf", mimeType="application/pdf", buffer=make_pdf([f"{name} for the year", "Detail"])
+            )
+            for n, name in enumerate(("Internal audit plan", "Risk appetite statement", "Insurance review"), 1)
+        ]
+    )
+    rows = risk.locator(".upload-row")
+    rows.nth(2).wait_for()
+    assert rows.count() == 3
+    for n in range(3):
+        risk.locator(".upload-row[data-status=ready]").nth(n).wait_for(timeout=90_000)
+    site.screenshot(page, "builder-three-uploads-820x1180")
+    _go(page, risk.get_by_role("button", name="Show them in the agenda"))
+    risk = page.locator(".builder-item", has_text="Matters arising")
+    for name in ("Internal audit plan for the year", "Risk appetite statement for the year", "Insurance review"):
+        assert name in risk.inner_text()
+    assert "scan_1" not in risk.inner_text()
     if shutil.which("soffice"):
         finance.locator(".paper-add summary").tap()
         finance.locator(".paper-add input[type=file]").set_input_files(
@@ -125,9 +150,11 @@ def test_secretary_enrols_builds_an_agenda_and_publishes(site: Site) -> None:
                 name="budget.docx", mimeType="application/octet-stream", buffer=minimal_docx("Budget for next year")
             )
         )
-        _go(page, finance.get_by_role("button", name="Add paper"))
+        finance.get_by_role("button", name="Upload").tap()
+        finance.locator(".upload-row[data-status=ready]").wait_for(timeout=120_000)
+        _go(page, finance.get_by_role("button", name="Show them in the agenda"))
         finance = page.locator(".builder-item", has_text="Finance report")
-        assert "budget" in finance.inner_text() and finance.inner_text().count("Ready") == 2
+        assert "Budget for next year" in finance.inner_text() and finance.inner_text().count("Ready") == 2
 
     # Four more items make a full twelve-item agenda.
     for title in ("Chief executive's report", "Safeguarding annual report", "Risk register", "Fundraising plan"):
