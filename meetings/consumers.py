@@ -31,6 +31,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 
 from . import fanout, live, services
 from .events import encode_frame, session_group, user_group
+from .models import MeetingEvent
 
 log = logging.getLogger(__name__)
 
@@ -76,6 +77,32 @@ _recheck_gates: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Sem
 
 def _recheck_gate() -> asyncio.Semaphore:
     return _recheck_gates.setdefault(asyncio.get_running_loop(), asyncio.Semaphore(1))
+
+
+def _presence_due(meeting_id: int) -> bool:
+    """Whether a presence snapshot would go out at once (none pending, none sent just now)."""
+    throttle = _presence_throttle(meeting_id)
+    return throttle.pending is None and time.monotonic() - throttle.sent_at >= PRESENCE_EVERY_SECONDS
+
+
+def _admission(
+    *,
+    user: Any,
+    meeting_id: int,
+    view: live.SocketView,
+    after: int | None,
+    channel_name: str,
+    device: str,
+    snapshot: bool,
+) -> tuple[dict[str, object], list[MeetingEvent], list[dict[str, object]] | None]:
+    """A new socket's database work after its access check (sync): the meeting's state, the
+    first events it missed, and its presence row (with who is online when ``snapshot``)."""
+    state = live.meeting_state(meeting_id, view)
+    missed = live.events_after(meeting_id, after) if after is not None else []
+    online = services.presence_join(
+        user=user, meeting_id=meeting_id, channel_name=channel_name, device=device, snapshot=snapshot
+    )
+    return state, missed, online if snapshot else None
 
 
 def _recheck_interval() -> float:
@@ -197,21 +224,26 @@ class MeetingConsumer(AsyncWebsocketConsumer):
             return
         await self.accept()
         self._schedule_recheck(first=True)
-        state = await database_sync_to_async(live.meeting_state)(self.meeting_id, self.view)
+        # The rest of the database work of a (re)connect in one trip to the database thread: a
+        # process taking over the sockets of one that failed admits them without queueing four
+        # trips per socket. Who is online is read only if a snapshot goes out now (see below).
         after = self._after_from_query()
+        state, missed, online = await database_sync_to_async(_admission)(
+            user=user,
+            meeting_id=self.meeting_id,
+            view=self.view,
+            after=after,
+            channel_name=self.channel_name,
+            device=live.device_label(self.scope.get("headers", [])),
+            snapshot=_presence_due(self.meeting_id),
+        )
+        self.joined = True
         if after is None:
             self.last_sent = int(state["seq"])  # type: ignore[call-overload]
             await self.send(text_data=_dumps(state))
         else:
             await self.send(text_data=_dumps(state))
-            await self._replay(after)
-        self.joined = True
-        online = await database_sync_to_async(services.presence_join)(
-            user=user,
-            meeting_id=self.meeting_id,
-            channel_name=self.channel_name,
-            device=live.device_label(self.scope.get("headers", [])),
-        )
+            await self._replay(after, missed)
         await self._announce_presence(online)
 
     async def dispatch(self, message: dict[str, Any]) -> None:
@@ -271,7 +303,7 @@ class MeetingConsumer(AsyncWebsocketConsumer):
             )
             await self._announce_presence(online)
 
-    async def _announce_presence(self, online: list[dict[str, object]]) -> None:
+    async def _announce_presence(self, online: list[dict[str, object]] | None) -> None:
         """Tell the meeting who is online: now, or folded into a snapshot a moment later.
 
         When a meeting starts, N arrivals would each send a snapshot of up to N people to N
@@ -283,9 +315,11 @@ class MeetingConsumer(AsyncWebsocketConsumer):
         if throttle.pending is not None:
             return  # the snapshot already scheduled is taken after this change
         wait = throttle.sent_at + PRESENCE_EVERY_SECONDS - time.monotonic()
-        if wait <= 0:
+        if wait <= 0 and online is not None:
             throttle.sent_at = time.monotonic()
             await _send_presence(self.channel_layer, self.meeting_id, online)
+        elif wait <= 0:  # fell due after the join skipped reading who is online: read it now
+            throttle.pending = asyncio.ensure_future(_presence_later(self.channel_layer, self.meeting_id, 0))
         else:
             throttle.pending = asyncio.ensure_future(_presence_later(self.channel_layer, self.meeting_id, wait))
 
@@ -326,11 +360,15 @@ class MeetingConsumer(AsyncWebsocketConsumer):
 
     # --- server → client ---------------------------------------------------------------------
 
-    async def _replay(self, after: int) -> None:
-        """Send every logged event after ``after`` that this user may see, in order."""
+    async def _replay(self, after: int, first: list[MeetingEvent] | None = None) -> None:
+        """Send every logged event after ``after`` that this user may see, in order (``first``:
+        the first batch, already read)."""
         self.last_sent = after
         while True:
-            events = await database_sync_to_async(live.events_after)(self.meeting_id, self.last_sent)
+            if first is not None:
+                events, first = first, None
+            else:
+                events = await database_sync_to_async(live.events_after)(self.meeting_id, self.last_sent)
             if not events:
                 return
             for event in events:

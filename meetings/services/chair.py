@@ -112,12 +112,16 @@ def presence_snapshot(*, meeting_id: int) -> list[dict[str, object]]:
     return list(people.values())
 
 
-def presence_join(*, user: User, meeting_id: int, channel_name: str, device: str) -> list[dict[str, object]]:
+def presence_join(
+    *, user: User, meeting_id: int, channel_name: str, device: str, snapshot: bool = True
+) -> list[dict[str, object]]:
+    """Record a socket as present; with ``snapshot``, return who is online now (the caller may
+    leave that to a later, throttled snapshot: it reads every present socket of the meeting)."""
     Presence.objects.update_or_create(
         channel_name=channel_name,
         defaults={"meeting_id": meeting_id, "user": user, "device": device[:60], "seen_at": timezone.now()},
     )
-    return presence_snapshot(meeting_id=meeting_id)
+    return presence_snapshot(meeting_id=meeting_id) if snapshot else []
 
 
 def presence_touch(*, channel_name: str) -> None:

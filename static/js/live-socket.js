@@ -1,7 +1,8 @@
 // The meeting socket client (docs/live-protocol.md): connect, resume after drops, retry frames.
 //
 // - Remembers the last event seq it received (in memory and in sessionStorage per meeting)
-//   and reconnects with ?after=<seq>, with backoff, so no event is lost or doubled.
+//   and reconnects with ?after=<seq>, with jittered exponential backoff, so no event is lost or
+//   doubled and a room of tablets does not reconnect in step.
 // - Frames that change something get a crypto.randomUUID() id and stay pending until the
 //   server acknowledges them; after a reconnect they are sent again with the same id (the
 //   server is idempotent on it).
@@ -10,10 +11,21 @@
 
 const PING_EVERY_MS = 30_000;
 const PONG_WITHIN_MS = 10_000;
-const BACKOFF_MS = [500, 1_000, 2_000, 4_000, 8_000, 15_000];
+// Reconnecting: "full jitter" over a ceiling that doubles from RETRY_BASE_MS up to RETRY_CAP_MS.
+// When a server process dies, every tablet on it sees its socket close at the same instant; a
+// random delay anywhere below the ceiling spreads the room's reconnects instead of sending them
+// in waves, and the ceiling stays low enough that a tablet is back within seconds.
+const RETRY_BASE_MS = 250;
+const RETRY_CAP_MS = 8_000;
 const CLOSE_SIGNED_OUT = 4401;
 const CLOSE_FORBIDDEN = 4403;
 const CLOSE_FLOOD = 4429;
+
+/** How long to wait before reconnect attempt number `attempt` (0 for the first after a drop). */
+export function reconnectDelay(attempt, random = Math.random) {
+  const ceiling = Math.min(RETRY_CAP_MS, RETRY_BASE_MS * 2 ** Math.max(0, attempt));
+  return Math.round(random() * ceiling);
+}
 
 function newId() {
   if (globalThis.crypto && typeof crypto.randomUUID === "function") return crypto.randomUUID();
@@ -85,7 +97,6 @@ export class LiveSocket {
     }
     this.socket = socket;
     socket.addEventListener("open", () => {
-      this.attempt = 0;
       this.onConnection("connected");
       for (const { frame } of this.pending.values()) this.rawSend(frame); // retry, same ids
       this.startPings();
@@ -107,9 +118,8 @@ export class LiveSocket {
 
   scheduleReconnect() {
     if (this.stopped) return;
-    const base = BACKOFF_MS[Math.min(this.attempt, BACKOFF_MS.length - 1)];
+    const delay = reconnectDelay(this.attempt);
     this.attempt += 1;
-    const delay = base / 2 + Math.random() * base; // jitter: a room full of iPads must not reconnect in step
     clearTimeout(this.retryTimer);
     this.retryTimer = setTimeout(() => this.connect(), delay);
   }
@@ -202,8 +212,14 @@ export class LiveSocket {
         }
         return;
       }
+      case "state":
+        // Admitted (not merely opened: a server that accepts and then closes at once must not
+        // be retried at full speed): the next drop starts the backoff from the beginning.
+        this.attempt = 0;
+        this.onFrame(frame);
+        return;
       default:
-        this.onFrame(frame); // state, presence
+        this.onFrame(frame); // presence
     }
   }
 }
