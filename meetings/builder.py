@@ -89,6 +89,7 @@ def builder(request: HttpRequest, pk: int) -> HttpResponse:
             "board": meeting.board,
             "items": items,
             "others": others,
+            "people": selectors.seated_people(meeting.board),
             "add_form": AgendaItemForm(meeting=meeting),
             "total_minutes": sum(i.duration_minutes for i in items),
             "editable": meeting.status not in (MeetingStatus.CLOSED, MeetingStatus.MINUTED),

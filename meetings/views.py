@@ -4,12 +4,13 @@ from typing import Any
 
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.models import User
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.gzip import gzip_page
+from django.views.decorators.http import require_GET
 
-from boardroom import policy
+from boardroom import audit, policy
 from boardroom.policy import Action
 from documents import packs
 from documents.models import Comment
@@ -202,5 +203,50 @@ def meeting_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "can_manage": policy.can(request.user, Action.MANAGE, meeting),
             **_pack_context(meeting, items),
             **_live_page_context(request.user, meeting, items),
+        },
+    )
+
+
+@login_required
+@require_GET
+def meeting_view_as(request: HttpRequest, pk: int, user_pk: int | None = None) -> HttpResponse:
+    """What one person of the board sees of this meeting, shown to its secretary or chair: the
+    same page rendered through the policy as that person (for a draft, as it will be once
+    published), read-only, and recorded in the audit log."""
+    meeting = policy.get_or_404(request.user, Action.MANAGE, Meeting.objects.select_related("board"), pk=pk)
+    if user_pk is None:
+        try:
+            user_pk = int(request.GET.get("person", ""))
+        except ValueError:
+            return redirect("agenda_builder", pk=meeting.pk)
+        return redirect("meeting_view_as", pk=meeting.pk, user_pk=user_pk)
+    seat = next((s for s in selectors.seated_people(meeting.board) if s.user_id == user_pk), None)
+    if seat is None:
+        raise Http404("Nobody with that seat on this board.")
+    person = seat.user
+    viewer: User = request.user  # type: ignore[assignment]
+    if meeting.status == MeetingStatus.DRAFT:
+        # As it will be once published: the items the policy will show them, with the papers
+        # that are ready (a paper not ready is for the board's managers only).
+        every = selectors.agenda_for(viewer, meeting)
+        items = policy.visible_once_published(person, every)
+        for item in items:
+            item.visible_papers = [p for p in getattr(item, "visible_papers", []) if p.current_version_id]  # type: ignore[attr-defined]
+    else:
+        items = selectors.agenda_for(person, meeting)
+    audit.record("meeting.viewed_as", actor=viewer, obj=meeting, board_id=meeting.board_id, person=person.pk)
+    return render(
+        request,
+        "meetings/meeting.html",
+        {
+            "meeting": meeting,
+            "board": meeting.board,
+            "items": items,
+            "total_minutes": sum(item.duration_minutes for item in items),
+            "can_manage": False,
+            "view_as": seat,
+            "people": selectors.seated_people(meeting.board),
+            **_pack_context(meeting, items),
+            **_live_page_context(person, meeting, items),
         },
     )
