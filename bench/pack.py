@@ -550,7 +550,7 @@ def curve(qpdf: str, items: int) -> None:
         f" {sorted(ours['front'].values())} pages"
     )
     print(
-        f"ours: first build (cover per revision, agenda laid out once, every cut composed and compiled):"
+        f"ours: first build (one cover, the agenda laid out once, every cut composed and compiled):"
         f" {ours['full_s']:.2f} s; baseline: one qpdf --empty --pages merge per cut: "
         + ", ".join(f"{m:.2f} s" for m in merges.values())
         + f" = {baseline:.2f} s -> ratio {ratio:.2f} (target <= {CUTS_TARGET:g})"
