@@ -38,21 +38,22 @@ def test_enqueue_returns_before_the_task_runs_and_due_order_is_kept(settings) ->
     RAN.clear()
     GATE.clear()
     later = record.using(run_after=timezone.now() + dt.timedelta(seconds=0.3))
-    later.enqueue("deferred")
-    result = record.enqueue("first")
-    record.enqueue("second")
-
-    assert RAN == []  # the request would have returned by now: the task waits on the gate
-    assert result.status == "READY"
-    GATE.set()
+    try:
+        later.enqueue("deferred")
+        record.enqueue("first")
+        record.enqueue("second")
+        assert RAN == []  # the request would have returned by now: the task waits on the gate
+    finally:
+        GATE.set()
     wait_idle()
     assert RAN == ["first", "second", "deferred"]
 
 
 def test_a_failing_task_does_not_stop_the_thread(settings) -> None:
     settings.TASKS = {"default": {"BACKEND": "boardroom.thread_tasks.ThreadBackend"}}
-    RAN.clear()
     GATE.set()
+    wait_idle()
+    RAN.clear()
     failing = explode.enqueue()
     after = record.enqueue("after")
     wait_idle()
