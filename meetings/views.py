@@ -6,6 +6,7 @@ from django.contrib.auth.decorators import login_required
 from django.contrib.auth.models import User
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.gzip import gzip_page
 from django.views.decorators.http import require_GET
@@ -172,13 +173,17 @@ ATTENDANCE_BUTTONS = [
 
 
 def _pack_context(meeting: Meeting, items: list[AgendaItem]) -> dict[str, object]:
-    """The reader's current pack, and where each paper sits in it (once their copy is compiled)."""
+    """The reader's current pack, where each paper sits in it (once their copy is compiled), and
+    each paper's reader link (one URL reversal for the page, not one per paper)."""
     pack = packs.current_pack(meeting)
     copy = packs.compiled_cut(pack, [item.pk for item in items]) if pack else None
     ranges = packs.page_ranges(copy)
+    marker = 987654321
+    before, after = reverse("paper_read", args=[marker]).split(str(marker))
     for item in items:
         for paper in getattr(item, "visible_papers", []):
             paper.pack_pages = ranges.get(paper.pk, "")
+            paper.read_url = f"{before}{paper.pk}{after}"
     return {"pack": pack, "pack_copy": copy}
 
 

@@ -11,7 +11,9 @@ from django.contrib.auth.models import User
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
 
+from documents.models import Paper
 from meetings.models import Notice
 from tests.auth import sign_in
 from tests.factories import UserFactory
@@ -76,3 +78,6 @@ def test_secretary_queries_do_not_grow_with_the_agenda(people: dict[str, User], 
 
     assert "Agenda builder" in page
     assert large_count == small_count
+    # Each paper links to its own reader page.
+    for paper in Paper.objects.filter(item__meeting=large):
+        assert f'href="{reverse("paper_read", args=[paper.pk])}"' in page
