@@ -172,6 +172,27 @@ def test_a_former_member_no_longer_sees_the_actions_they_own(world: BoardWorld) 
     assert "Benchmark the chief executive" not in page.content.decode()
 
 
+def test_the_minutes_page_shows_only_the_minutes_of_items_the_reader_may_see(world: BoardWorld) -> None:
+    """Circulated minutes: observers get no Part B minute, the recused member none of their item."""
+    from minutes import selectors as minutes_selectors
+    from minutes import services as minutes_services
+
+    services.meeting_advance(actor=world.chair, meeting=world.meeting, to=MeetingStatus.LIVE)
+    services.meeting_advance(actor=world.chair, meeting=world.meeting, to=MeetingStatus.CLOSED)
+    minutes = minutes_services.minutes_start(actor=world.secretary, meeting=world.meeting)
+    minutes_services.minutes_circulate(actor=world.secretary, minutes=minutes)
+    expected = {
+        world.member: {world.public_item.pk, world.part_b_item.pk},
+        world.observer: {world.public_item.pk},
+        world.recused: {world.part_b_item.pk},
+    }
+    for user, items in expected.items():
+        assert {entry.item_id for entry in minutes_selectors.entries_for(user, minutes)} == items, user
+        body = sign_in(Client(), user).get(f"/meetings/{world.meeting.pk}/minutes/").content.decode()
+        for item in (world.public_item, world.part_b_item):
+            assert (f'id="minute-{item.pk}"' in body) == (item.pk in items), (user, item)
+
+
 # --- annotations -----------------------------------------------------------------------------
 
 
