@@ -58,6 +58,8 @@ def reader_config(user: User, paper: Paper) -> dict[str, Any]:
         "meeting": {"id": meeting.pk, "title": meeting.title, "url": meeting.get_absolute_url()},
         "version": version.number,
         "etag": version.sha256,
+        # The rendition's length, so the reader asks for byte ranges only (no opening full GET).
+        "size": version.size,
         "pages": version.page_count,
         "changed": {"added": diff.get("added", []), "changed": diff.get("changed", [])} if diff else None,
         "file": reverse("paper_download", args=[paper.pk]),

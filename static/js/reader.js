@@ -14,6 +14,26 @@ import { LiveSocket } from "./live-socket.js";
 import { queueAnnotation, pendingAnnotations, dropPending } from "./offline-store.js";
 
 const config = JSON.parse(document.getElementById("reader-config").textContent);
+const RANGE_CHUNK = 128 * 1024;
+
+// Byte ranges of one version of the paper (If-Range: a newer version answers 200, not a
+// mismatched range, and the reader asks to be reloaded). Made once PDF.js is loaded.
+function rangeTransport(lib, url, length, etag) {
+  class RangeTransport extends lib.PDFDataRangeTransport {
+    requestDataRange(begin, end) {
+      const headers = { Range: `bytes=${begin}-${end - 1}` };
+      if (etag) headers["If-Range"] = `"${etag}"`;
+      fetch(url, { headers, credentials: "same-origin" })
+        .then((response) => {
+          if (response.status !== 206) throw new Error(`range answered ${response.status}`);
+          return response.arrayBuffer();
+        })
+        .then((body) => this.onDataRange(begin, new Uint8Array(body)))
+        .catch(() => say("This paper changed or the connection dropped. Reload to read on."));
+    }
+  }
+  return new RangeTransport(length, null);
+}
 const root = document.querySelector("[data-reader]");
 const q = (sel, scope = root) => scope.querySelector(sel);
 const qa = (sel, scope = root) => [...scope.querySelectorAll(sel)];
@@ -858,12 +878,16 @@ async function start() {
   });
 
   const offline = !navigator.onLine;
+  // Online, PDF.js asks for byte ranges only, of a file whose length the page already knows:
+  // no opening request for the whole file (which the server would start sending in full).
+  // Offline, the cached file is read whole.
+  const source = offline || !config.size ? { url: config.file } : { range: rangeTransport(pdfjsLib, config.file, config.size, config.etag) };
   const task = pdfjsLib.getDocument({
-    url: config.file,
+    ...source,
     disableAutoFetch: true,
     disableStream: true,
     disableRange: offline,
-    rangeChunkSize: 128 * 1024,
+    rangeChunkSize: RANGE_CHUNK,
     isEvalSupported: false,
     standardFontDataUrl: config.pdfjs.fonts,
     cMapUrl: config.pdfjs.cmaps,
