@@ -263,16 +263,21 @@ ODF_NS = (
 
 def odt(body: str) -> bytes:
     """An OpenDocument text with ``body`` inside ``office:text``."""
+    return _odf("text", f"<office:text><text:p>Minutes of the annual meeting</text:p>{body}</office:text>")
+
+
+def _odf(kind: str, body: str) -> bytes:
     buf = io.BytesIO()
+    mimetype = f"application/vnd.oasis.opendocument.{kind}"
     with zipfile.ZipFile(buf, "w") as z:
-        z.writestr("mimetype", "application/vnd.oasis.opendocument.text", compress_type=zipfile.ZIP_STORED)
+        z.writestr("mimetype", mimetype, compress_type=zipfile.ZIP_STORED)
         z.writestr(
             "META-INF/manifest.xml",
             '<?xml version="1.0" encoding="UTF-8"?>'
             '<manifest:manifest xmlns:manifest="urn:oasis:names:tc:opendocument:xmlns:manifest:1.0" '
             'manifest:version="1.3">'
             '<manifest:file-entry manifest:full-path="/" '
-            'manifest:media-type="application/vnd.oasis.opendocument.text"/>'
+            f'manifest:media-type="{mimetype}"/>'
             '<manifest:file-entry manifest:full-path="content.xml" manifest:media-type="text/xml"/>'
             "</manifest:manifest>",
             compress_type=zipfile.ZIP_DEFLATED,
@@ -280,8 +285,7 @@ def odt(body: str) -> bytes:
         z.writestr(
             "content.xml",
             f'<?xml version="1.0" encoding="UTF-8"?><office:document-content {ODF_NS}>'
-            f"<office:body><office:text><text:p>Minutes of the annual meeting</text:p>{body}"
-            "</office:text></office:body></office:document-content>",
+            f"<office:body>{body}</office:body></office:document-content>",
             compress_type=zipfile.ZIP_DEFLATED,
         )
     return buf.getvalue()
@@ -308,6 +312,22 @@ def odt_links(trap: Trap) -> bytes:
     )
 
 
+def ods_links(trap: Trap) -> bytes:
+    """A spreadsheet cell that calls WEBSERVICE and DDE, and a sheet that is a link to a web file."""
+    return _odf(
+        "spreadsheet",
+        '<office:spreadsheet><table:table table:name="Budget"><table:table-row>'
+        '<table:table-cell office:value-type="string"><text:p>Budget of the annual meeting</text:p></table:table-cell>'
+        f'<table:table-cell table:formula="of:=WEBSERVICE(&quot;{trap.url}/webservice&quot;)"/>'
+        '<table:table-cell table:formula="of:=DDE(&quot;soffice&quot;;&quot;'
+        f'{trap.text.as_uri()}&quot;;&quot;A1&quot;)"/></table:table-row></table:table>'
+        '<table:table table:name="Linked">'
+        f'<table:table-source xlink:href="{trap.url}/linked.csv" table:filter-name="Text - txt - csv (StarCalc)" '
+        'table:mode="copy-all"/><table:table-row><table:table-cell/></table:table-row></table:table>'
+        "</office:spreadsheet>",
+    )
+
+
 HOSTILE: dict[str, tuple[Callable[[Trap], bytes], str]] = {
     "docx-image-http": (lambda t: docx_linked_image(f"{t.url}/linked-image.png"), "docx"),
     "docx-image-file": (lambda t: docx_linked_image(t.image.as_uri()), "docx"),
@@ -316,6 +336,7 @@ HOSTILE: dict[str, tuple[Callable[[Trap], bytes], str]] = {
     "docx-linked-ole": (docx_linked_ole, "docx"),
     "docx-remote-template": (docx_remote_template, "docx"),
     "odt-links": (odt_links, "odt"),
+    "ods-webservice-dde-linked-sheet": (ods_links, "ods"),
 }
 
 
@@ -384,12 +405,12 @@ def test_a_hostile_office_upload_fetches_nothing_and_embeds_no_local_file(
     assert trap.requests == [], f"the converter fetched {trap.requests}"
     assert version.status == VersionStatus.READY, version.refusal_reason
     assert version.content_type == f"office/{kind}"
-    assert officesafe.EXTERNAL in version.stripped or officesafe.FIELDS in version.stripped
     text, images = rendition_text_and_images(_stored(version))
     assert trap.token not in text
     assert not any(trap.token in page for page in selectors.page_texts(version))
     assert images == 0  # the only pictures these documents have are outside them
     assert "finance committee" in text or "annual meeting" in text  # the document itself is there
+    assert officesafe.EXTERNAL in version.stripped or officesafe.FIELDS in version.stripped
 
 
 # Where LibreOffice, left alone, fetches or embeds (it ignores the field, OLE and template cases).
@@ -443,15 +464,16 @@ def test_the_rewrite_alone_leaves_no_reference_outside_the_package(case: str, tr
     build, kind = HOSTILE[case]
     source, clean = tmp_path / "in.zip", tmp_path / "out.zip"
     source.write_bytes(build(trap))
-    removed = officesafe.neutralise(source, clean, odf=kind == "odt")
+    removed = officesafe.neutralise(source, clean, odf=kind in ("odt", "ods"))
     assert removed
     with zipfile.ZipFile(clean) as z:
         text = "\n".join(z.read(name).decode("utf-8") for name in z.namelist() if name != "mimetype")
         assert z.namelist()[0] == zipfile.ZipFile(source).namelist()[0]  # ODF's mimetype stays first
-    for needle in (str(trap.port), "file:", str(trap.folder), "../", "INCLUDE", "DDE", "attachedTemplate"):
+    needles = (str(trap.port), "file:", str(trap.folder), "../", "INCLUDE", "DDE", "WEBSERVICE", "attachedTemplate")
+    for needle in needles:
         assert needle not in text, needle
     assert "Quarterly report" in text or "annual meeting" in text
-    if kind == "odt":
+    if case == "odt-links":
         assert "https://example.org/agenda" in text  # a plain link a reader follows stays
 
 
