@@ -3,7 +3,10 @@
 Everything here that reads the uploaded bytes runs in a child process (``python -m
 documents.ingest WORKDIR ...``) that first caps its own address space and CPU time; the parent
 (``documents.tasks``) adds a wall-clock timeout and kills the child's whole process group
-(LibreOffice, OCRmyPDF) when it runs over. The child gets no database or storage credentials:
+(LibreOffice, OCRmyPDF) when it runs over. LibreOffice and OCRmyPDF run further inside a
+sandbox without network or other files (:mod:`documents.sandbox`), on Office packages first
+rewritten without references outside themselves (:mod:`documents.officesafe`); see README.md,
+"Agendas and papers". The child gets no database or storage credentials:
 it reads ``WORKDIR/original`` and writes ``WORKDIR/rendition.pdf``, ``WORKDIR/thumbs-N.webp``
 and ``WORKDIR/result.json``. This module imports nothing from Django.
 

@@ -44,8 +44,10 @@ nothing_left = test_uploads.nothing_left
 needs_soffice = pytest.mark.skipif(
     ingest.soffice() is None, reason="LibreOffice (soffice) is not installed: run `make system-deps` as root"
 )
+# CI installs bubblewrap (make setup), so there a sandbox that cannot start fails these tests.
 needs_sandbox = pytest.mark.skipif(
-    not sandbox.available(), reason="bubblewrap cannot start here: run `make system-deps` as root"
+    not sandbox.available() and os.environ.get("CI", "").strip().lower() not in {"true", "1", "yes"},
+    reason="bubblewrap cannot start here: run `make system-deps` as root",
 )
 
 
