@@ -700,6 +700,18 @@ def rewrite(src: Path, dest: Path, max_pages: int) -> tuple[int, list[str], bool
     return pages, stripped, repaired
 
 
+def document_title(path: Path) -> str:
+    """The title the document's metadata gives (what the author named it), or ""."""
+    import pikepdf
+
+    try:
+        with pikepdf.open(path) as pdf:
+            title = pdf.docinfo.get("/Title") if pdf.docinfo is not None else None
+            return " ".join(str(title).split())[:300] if title is not None else ""
+    except (pikepdf.PdfError, ValueError, TypeError):
+        return ""
+
+
 def run_ocr(
     rendition: Path, workdir: Path, scanned: list[int], timeout: float, *, use_sandbox: bool = True
 ) -> Path | None:
@@ -780,6 +792,7 @@ def process(workdir: Path, options: Options) -> dict[str, Any]:
             timings["ocr"] = time.monotonic() - mark
     return {
         "ok": True,
+        "title": document_title(rendition),
         "kind": kind,
         "content_type": content_type,
         "pages": pages,

@@ -101,6 +101,7 @@ def ingest_now(version_id: int) -> str:
                 ocr=str(outcome.get("ocr", "")),
                 thumbnails=thumbnails,
                 original_sha256=original_sha256,
+                document_title=str(outcome.get("title") or ""),
             )
             return VersionStatus.READY.value
     except Exception:

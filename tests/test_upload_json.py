@@ -58,3 +58,23 @@ def test_bad_json_uploads_get_a_clear_400_and_others_may_not_look(world: BoardWo
     assert client.get(status_url).status_code == 200
     assert sign_in(Client(), world.member).get(status_url).status_code == 403
     assert sign_in(Client(), world.outsider).get(status_url).status_code == 404
+
+
+def test_a_documents_metadata_title_wins_over_its_first_line(
+    world: BoardWorld, django_capture_on_commit_callbacks: Any
+) -> None:
+    import io
+
+    import pikepdf
+
+    with pikepdf.open(io.BytesIO(make_pdf(["RIVERSIDE COMMUNITY TRUST", "Detail"]))) as pdf:
+        pdf.docinfo["/Title"] = "Safeguarding annual report 2026"
+        out = io.BytesIO()
+        pdf.save(out)
+    client = sign_in(Client(), world.secretary)
+    url = f"/meetings/{world.meeting.pk}/agenda/items/{world.public_item.pk}/papers/"
+    with django_capture_on_commit_callbacks(execute=True):
+        data = client.post(
+            url, {"file": SimpleUploadedFile("report_final_v3.pdf", out.getvalue())}, HTTP_ACCEPT="application/json"
+        ).json()
+    assert Paper.objects.get(pk=data["paper"]).title == "Safeguarding annual report 2026"
