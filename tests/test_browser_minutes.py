@@ -13,7 +13,7 @@ import pytest
 from tests.browser_support import IPAD_AIR, IPAD_PRO
 
 if TYPE_CHECKING:
-    from playwright.sync_api import Page
+    from playwright.sync_api import Dialog, Page
 
     from tests.browser_support import Site
 
@@ -109,7 +109,12 @@ def test_minutes_taken_merged_signed_and_found(site: Site) -> None:
         secretary.get_by_role("button", name="Circulate for comment").tap()
     secretary.get_by_label(re.compile("at April board meeting")).check()
     questions: list[str] = []
-    secretary.once("dialog", lambda dialog: (questions.append(dialog.message), dialog.accept()))
+
+    def answer(dialog: Dialog) -> None:
+        questions.append(dialog.message)
+        dialog.accept()
+
+    secretary.once("dialog", answer)
     with secretary.expect_navigation():
         secretary.get_by_role("button", name="Record approval").tap()
     assert questions and "cannot be undone" in questions[0]

@@ -4,6 +4,7 @@ board's zone with its VTIMEZONE, and UIDs belong to this installation."""
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 import pytest
 from django.test import Client, override_settings
@@ -14,7 +15,7 @@ from tests.auth import sign_in
 from tests.conftest import BoardWorld
 
 
-def _event(client: Client, url: str) -> tuple[Calendar, object]:
+def _event(client: Client, url: str) -> tuple[Calendar, Any]:
     response = client.get(url)
     assert response.status_code == 200, response.status_code
     calendar = Calendar.from_ical(response.content)

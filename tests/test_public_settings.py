@@ -191,4 +191,5 @@ def test_the_feed_dates_approved_minutes_when_they_were_approved_never_later(wor
         entry = next(e for e in feed.entries if e.title.startswith("Approved minutes"))
         published = parsedate_to_datetime(response["Last-Modified"])
         assert published <= timezone.now()
-        assert dt.datetime(*entry.published_parsed[:6], tzinfo=dt.UTC) == approved
+        year, month, day, hour, minute, second = entry.published_parsed[:6]
+        assert dt.datetime(year, month, day, hour, minute, second, tzinfo=dt.UTC) == approved
