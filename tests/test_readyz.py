@@ -20,19 +20,10 @@ from typing import Any
 import pytest
 from django.test import Client
 
+from boardroom.settings.env import SERVICE_VARIABLES
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
-SERVICE_VARIABLES = (
-    "DATABASE_URL",
-    "REDIS_URL",
-    "S3_ENDPOINT_URL",
-    "S3_BUCKET",
-    "S3_ACCESS_KEY_ID",
-    "S3_SECRET_ACCESS_KEY",
-    "S3_REGION",
-    "S3_PREFIX",
-    "BOARDROOM_TASKS",
-)
 
 PROBE = """
 import json

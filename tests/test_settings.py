@@ -22,19 +22,10 @@ import pytest
 from django.conf import settings
 from django.core.files.storage import FileSystemStorage, storages
 
+from boardroom.settings.env import SERVICE_VARIABLES
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
-SERVICE_VARIABLES = (
-    "DATABASE_URL",
-    "REDIS_URL",
-    "S3_ENDPOINT_URL",
-    "S3_BUCKET",
-    "S3_ACCESS_KEY_ID",
-    "S3_SECRET_ACCESS_KEY",
-    "S3_REGION",
-    "S3_PREFIX",
-    "BOARDROOM_TASKS",
-)
 
 # Loads the settings, builds each configured component (nothing here opens a network
 # connection) and prints what was chosen.

@@ -5,6 +5,20 @@ from pathlib import Path
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
+# The variables that switch a service on (each its own concern; the README's Configuration table).
+# `make test` unsets them all, so the embedded suite never depends on the developer's shell.
+SERVICE_VARIABLES = (
+    "DATABASE_URL",
+    "REDIS_URL",
+    "S3_ENDPOINT_URL",
+    "S3_BUCKET",
+    "S3_ACCESS_KEY_ID",
+    "S3_SECRET_ACCESS_KEY",
+    "S3_REGION",
+    "S3_PREFIX",
+    "BOARDROOM_TASKS",
+)
+
 
 def env_str(name: str, default: str = "") -> str:
     return os.environ.get(name, default).strip()
