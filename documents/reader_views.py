@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.models import User
 from django.core.files.storage import default_storage
@@ -58,8 +59,11 @@ def reader_config(user: User, paper: Paper) -> dict[str, Any]:
         "meeting": {"id": meeting.pk, "title": meeting.title, "url": meeting.get_absolute_url()},
         "version": version.number,
         "etag": version.sha256,
-        # The rendition's length, so the reader asks for byte ranges only (no opening full GET).
+        # The rendition's length, so the reader asks for byte ranges only (no opening full GET),
+        # and the entity tag its ranges must match (If-Range) when this server sends the file:
+        # an object store's links carry their own ETag (its checksum, not ours).
         "size": version.size,
+        "rangeEtag": "" if settings.S3_BUCKET else version.sha256,
         "pages": version.page_count,
         "changed": {"added": diff.get("added", []), "changed": diff.get("changed", [])} if diff else None,
         "file": reverse("paper_download", args=[paper.pk]),

@@ -15,6 +15,7 @@ from documents.models import Paper, VersionRead
 from meetings.models import Notice
 from tests.auth import sign_in
 from tests.conftest import BoardWorld
+from tests.downloads import opened
 from tests.pdfs import make_pdf
 
 
@@ -31,7 +32,7 @@ def _new_version(world: BoardWorld, paper: Paper) -> None:
 
 def _open(person: Any, paper: Paper) -> None:
     response = sign_in(Client(), person).get(f"/papers/{paper.pk}/pdf")
-    assert response.status_code == 200
+    assert opened(response), response.status_code
 
 
 def test_the_matrix_tells_who_has_opened_this_version(

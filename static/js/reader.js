@@ -881,7 +881,7 @@ async function start() {
   // Online, PDF.js asks for byte ranges only, of a file whose length the page already knows:
   // no opening request for the whole file (which the server would start sending in full).
   // Offline, the cached file is read whole.
-  const source = offline || !config.size ? { url: config.file } : { range: rangeTransport(pdfjsLib, config.file, config.size, config.etag) };
+  const source = offline || !config.size ? { url: config.file } : { range: rangeTransport(pdfjsLib, config.file, config.size, config.rangeEtag) };
   const task = pdfjsLib.getDocument({
     ...source,
     disableAutoFetch: true,
