@@ -280,5 +280,8 @@ async def test_a_socket_from_another_port_is_refused_at_the_handshake() -> None:
     for origin in (b"http://127.0.0.1:9999", None):
         headers = [(b"host", b"127.0.0.1:8000")] + ([(b"origin", origin)] if origin else [])
         socket = WebsocketCommunicator(application, "/ws/meetings/1/", headers=headers)
-        connected, _ = await socket.connect()
+        connected, _ = await socket.connect(timeout=5)
+        # Let the refused application finish here, so no task of it is left for the event
+        # loop's teardown to wait on.
+        await socket.wait(timeout=5)
         assert not connected, origin
