@@ -234,6 +234,8 @@ def meeting_view_as(request: HttpRequest, pk: int, user_pk: int | None = None) -
         # As it will be once published: the items the policy will show them, with the papers
         # that are ready (a paper not ready is for the board's managers only).
         every = selectors.agenda_for(viewer, meeting)
+        for item in every:
+            item.meeting = meeting  # read once here, not once per item by the policy
         items = policy.visible_once_published(person, every)
         for item in items:
             item.visible_papers = [p for p in getattr(item, "visible_papers", []) if p.current_version_id]  # type: ignore[attr-defined]
