@@ -503,8 +503,10 @@ class MeetingConsumer(AsyncWebsocketConsumer):
             return
         try:
             obj = await database_sync_to_async(handler)(self.user, self.meeting_id, frame, client_uuid)
-        except PermissionDenied:
-            await self._error(str(client_uuid), "forbidden", "You may not do that here.")
+        except PermissionDenied as exc:
+            # Services say why in the exception ("The meeting is closed.", "You declared an
+            # interest in this item."); a bare refusal gets the general sentence.
+            await self._error(str(client_uuid), "forbidden", str(exc) or "You may not do that here.")
             # Refused: perhaps the person has lost the meeting altogether (taken off the board
             # while no push reached this process). Look now rather than at the next timer.
             await self._refresh_view()

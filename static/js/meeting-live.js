@@ -3,6 +3,8 @@
 // rebuilt from the socket's frames (docs/live-protocol.md); the server-rendered page is
 // the snapshot they start from. No innerHTML with data: text goes in as text.
 
+import { setupComments } from "./live-comments.js";
+import { setupDebate } from "./live-debate.js";
 import { LiveSocket } from "./live-socket.js";
 
 const STATUS_LABELS = {
@@ -24,14 +26,6 @@ function el(tag, className, text) {
 
 function plural(n, one, many) {
   return `${n} ${n === 1 ? one : many}`;
-}
-
-function shortTime(iso) {
-  const d = new Date(iso);
-  if (Number.isNaN(d.getTime())) return "";
-  const day = new Intl.DateTimeFormat("en-GB", { day: "numeric", month: "short" }).format(d);
-  const time = new Intl.DateTimeFormat("en-GB", { hour: "2-digit", minute: "2-digit", hour12: false }).format(d);
-  return `${day}, ${time}`;
 }
 
 function start(config) {
@@ -233,29 +227,6 @@ function start(config) {
     link.href = `${paper.getAttribute("href")}#page=${data.page}`;
     note.replaceChildren("Chair is showing ", link);
     note.hidden = false;
-  }
-
-  // --- comments ----------------------------------------------------------------------------
-  function addComment(data) {
-    const node = itemNode(data.item);
-    if (!node || data.deleted) return;
-    const list = q("[data-comment-list]", node);
-    if (q(`[data-comment-id="${data.id}"]`, list)) return; // already shown (ack and event, or replay)
-    const li = el("li", "comment");
-    li.dataset.commentId = data.id;
-    const meta = el("p", "comment-meta");
-    const time = el("time", null, shortTime(data.created_at));
-    time.dateTime = data.created_at;
-    meta.append(el("span", "comment-author", data.author.name), " ", time);
-    const body = el("p", "comment-body");
-    data.body.split("\n").forEach((line, i) => {
-      if (i) body.append(document.createElement("br"));
-      body.append(line);
-    });
-    li.append(meta, body);
-    list.append(li);
-    q("[data-comment-empty]", node).hidden = true;
-    q("[data-comment-count]", node).textContent = String(list.children.length);
   }
 
   // --- votes -------------------------------------------------------------------------------
@@ -491,14 +462,7 @@ function start(config) {
     const form = event.target;
     const item = Number(form.dataset.targetItem);
     let sending;
-    if (form.matches("[data-comment-form]")) {
-      const body = form.elements.body.value.trim();
-      if (!body) return event.preventDefault();
-      sending = live.send("comment.create", { item, body, parent: null }).then((comment) => {
-        addComment(comment);
-        form.reset();
-      });
-    } else if (form.matches("[data-vote-open-form]")) {
+    if (form.matches("[data-vote-open-form]")) {
       const text = form.elements.text.value.trim();
       if (!text) return event.preventDefault();
       sending = live.send("vote.open", { item, text, secret: form.elements.secret.checked }).then(() => {
@@ -524,12 +488,14 @@ function start(config) {
     if (frame.type === "state") {
       setStatus(frame.status);
       if (frame.current_item !== state.current) setCurrent(frame.current_item, { scroll: true });
+      for (const module of modules) module.onState(frame);
       return;
     }
     if (frame.type === "presence") return showPresence(frame.online || []);
     if (frame.type === "error") return sayError(frame);
     if (frame.type !== "event") return;
     const data = frame.data || {};
+    for (const module of modules) module.onEvent(frame.event, data, frame);
     switch (frame.event) {
       case "meeting.status":
         setStatus(data.status);
@@ -540,9 +506,6 @@ function start(config) {
         break;
       case "presenter.page":
         showPresenter(data);
-        break;
-      case "comment.created":
-        addComment(data);
         break;
       case "attendance.updated":
         showAttendance(data);
@@ -567,6 +530,24 @@ function start(config) {
         break;
     }
   }
+
+  // --- modules: comments (live-comments.js) and the debate (live-debate.js) -----------------
+  function announce(itemId, text) {
+    // Until the page has a badge per item, news on an item is said in the live bar.
+    const node = itemNode(itemId);
+    say(node ? `${text} on item ${node.dataset.number}.` : `${text}.`);
+  }
+  const ctx = {
+    config,
+    send: (type, payload) => live.send(type, payload),
+    isOpen: () => live.isOpen(),
+    say,
+    sayError,
+    itemNode,
+    el,
+    announce,
+  };
+  const modules = [setupComments(ctx), setupDebate(ctx)];
 
   showFollow();
   setStatus(state.status);
