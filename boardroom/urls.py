@@ -5,7 +5,7 @@ from django.urls import include, path
 
 from documents import annotation_views, offline_views, pack_views, reader_views, reading_views
 from documents import views as document_views
-from meetings import builder, calendar, resolutions
+from meetings import builder, calendar, mentions, resolutions
 from meetings import views as meeting_views
 from public import views as public_views
 
@@ -15,6 +15,7 @@ urlpatterns = [
     path("", meeting_views.home, name="home"),
     path("boards/<int:pk>/", meeting_views.board_detail, name="board"),
     path("meetings/<int:pk>/", meeting_views.meeting_detail, name="meeting"),
+    path("items/<int:pk>/mentions/", mentions.mention_suggestions, name="mention_suggestions"),
     path("meetings/<int:pk>/as/", meeting_views.meeting_view_as, name="meeting_view_as_choose"),
     path("meetings/<int:pk>/as/<int:user_pk>/", meeting_views.meeting_view_as, name="meeting_view_as"),
     path("boards/<int:board_pk>/meetings/new/", builder.meeting_new, name="meeting_new"),
