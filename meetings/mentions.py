@@ -10,6 +10,7 @@ stored). See docs/live-protocol.md, ``comment.created`` ``mentions``.
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.models import User
 from django.http import HttpRequest, JsonResponse
 from django.views.decorators.http import require_GET
 
@@ -26,10 +27,11 @@ MAX_SUGGESTIONS = 8
 def mention_suggestions(request: HttpRequest, pk: int) -> JsonResponse:
     """``[{username, name}]`` of people who may see item ``pk`` and match ``?q=`` (start of the
     username, first or last name), the asker left out; at most ``MAX_SUGGESTIONS``."""
-    item = policy.get_or_404(request.user, Action.VIEW, AgendaItem.objects.select_related("meeting"), pk=pk)
+    asker: User = request.user  # type: ignore[assignment]  # login_required
+    item = policy.get_or_404(asker, Action.VIEW, AgendaItem.objects.select_related("meeting"), pk=pk)
     query = request.GET.get("q", "").strip().lstrip("@").lower()[:60]
     people = []
-    for user in policy.audience(item).exclude(pk=request.user.pk).order_by("first_name", "last_name", "username"):
+    for user in policy.audience(item).exclude(pk=asker.pk).order_by("first_name", "last_name", "username"):
         name = user.get_full_name() or user.get_username()
         words = [user.get_username().lower(), *name.lower().split()]
         if query and not any(word.startswith(query) for word in words):
