@@ -95,6 +95,12 @@ class Board(models.Model):
     )
     print_double_sided = models.BooleanField(default=True, help_text="Printed packs would be double-sided")
     currency_symbol = models.CharField(max_length=3, default="£")
+    # The board's standing orders: on an equality of votes the chair has a second, casting vote.
+    chair_casting_vote = models.BooleanField(
+        default=False,
+        verbose_name="Chair's casting vote",
+        help_text="On a tied vote the chair decides with a second, casting vote (as the board's rules allow)",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -191,6 +197,13 @@ class Meeting(models.Model):
     calendar_sequence = models.PositiveIntegerField(default=0, editable=False)
     current_item = models.ForeignKey(
         "AgendaItem", null=True, blank=True, on_delete=models.SET_NULL, related_name="+", editable=False
+    )
+    # When the current item became current: the item timer runs from here.
+    current_since = models.DateTimeField(null=True, blank=True, editable=False)
+    # A live meeting the chair has adjourned for a while (it stays live; votes wait for the resumption).
+    adjourned_at = models.DateTimeField(null=True, blank=True, editable=False)
+    adjourned_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", editable=False
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -382,6 +395,13 @@ class Motion(models.Model):
     secret = models.BooleanField(default=False, help_text="Secret ballot: who voted how is never shown")
     status = models.CharField(max_length=8, choices=Status.choices, default=Status.OPEN)
     opened_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    # Who proposed and who seconded the motion, as the minutes record them (optional).
+    mover = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    seconder = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     opened_at = models.DateTimeField(auto_now_add=True)
     closed_at = models.DateTimeField(null=True, blank=True)
     # Filled in when the vote closes: counts per option, the outcome, and the quorum at that moment.
@@ -405,6 +425,48 @@ class Ballot(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} on {self.motion_id}"
+
+
+class SpeakerRequest(models.Model):
+    """A member's request to speak on an agenda item: queued, then given the floor, then done.
+
+    The chair (or the secretary) gives the floor in the order they choose; at most one person
+    holds the floor on an item at a time. Finished and withdrawn requests stay as the record.
+    """
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Waiting to speak"
+        SPEAKING = "speaking", "Has the floor"
+        DONE = "done", "Has spoken"
+        WITHDRAWN = "withdrawn", "Withdrawn"
+
+    ACTIVE = (Status.QUEUED, Status.SPEAKING)
+
+    item = models.ForeignKey(AgendaItem, on_delete=models.CASCADE, related_name="speaker_requests")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
+    requested_at = models.DateTimeField(auto_now_add=True)
+    given_at = models.DateTimeField(null=True, blank=True)
+    ended_at = models.DateTimeField(null=True, blank=True)
+    given_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["item", "requested_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["item", "user"],
+                condition=Q(status__in=["queued", "speaking"]),
+                name="speakerrequest_one_active_per_person",
+            ),
+            models.UniqueConstraint(
+                fields=["item"], condition=Q(status="speaking"), name="speakerrequest_one_floor_per_item"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} on {self.item_id} ({self.status})"
 
 
 class Majority(models.TextChoices):
