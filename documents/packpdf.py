@@ -11,8 +11,9 @@ stamp. Shared things are shared: one font object, one form XObject for the fixed
 footer (the meeting's name), one ``q`` stream, one watermark form and one placement stream per
 page shape.
 
-Text is drawn in the standard Helvetica with WinAnsi encoding, so nothing has to be embedded;
-characters outside Windows-1252 are shown as "?".
+Text is drawn by ``documents.lettering``: Helvetica with nothing embedded when Windows-1252
+holds it, otherwise embedded subsets of Unicode fonts, so names and titles in any script
+print as written.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from typing import Any
 import pikepdf
 from pikepdf import Array, Dictionary, Name, Pdf, Stream
 
+from .lettering import Lettering
 from .pagetree import balance_page_tree
 
 logger = logging.getLogger(__name__)
@@ -43,43 +45,8 @@ LINK_SCHEME = "boardroom-pack:"
 FOOTER_SIZE = 7.0
 FOOTER_MARGIN = 18.0
 FOOTER_BASELINE = 7.0
-FONT_NAME = Name("/BoardroomF1")
 FOOTER_FORM_NAME = Name("/BoardroomFoot")
 WATERMARK_FORM_NAME = Name("/BoardroomWm")
-
-# Advance widths of Helvetica (per 1000 em) for printable ASCII, from its published metrics;
-# other WinAnsi characters are close enough to the average width.
-_HELVETICA = (
-    "278 278 355 556 556 889 667 191 333 333 389 584 278 333 278 278 556 556 556 556 556 556 556 556 "
-    "556 556 278 278 584 584 584 556 1015 667 667 722 722 667 611 778 722 278 500 667 556 833 722 778 "
-    "667 778 722 667 611 722 667 944 667 667 611 278 278 278 469 556 333 556 556 500 556 556 278 556 "
-    "556 222 222 500 222 833 556 556 556 556 333 500 278 556 500 722 500 500 500 334 260 334 584"
-)
-_WIDTHS = {32 + i: int(w) for i, w in enumerate(_HELVETICA.split())}
-_WIDTHS.update({0xB7: 278, 0x96: 556, 0x97: 1000, 0x92: 222, 0x91: 222, 0x93: 333, 0x94: 333})
-
-
-def winansi(text: str) -> bytes:
-    return text.encode("cp1252", errors="replace")
-
-
-def text_width(text: str, size: float) -> float:
-    return sum(_WIDTHS.get(byte, 556) for byte in winansi(text)) * size / 1000
-
-
-def fit(text: str, size: float, width: float) -> str:
-    """``text`` shortened with an ellipsis so that it takes at most ``width`` points."""
-    if text_width(text, size) <= width:
-        return text
-    while text and text_width(text + "…", size) > width:
-        text = text[:-1]
-    return (text.rstrip() + "…") if text else ""
-
-
-def pdf_string(text: str) -> bytes:
-    raw = winansi(text)
-    return b"(" + raw.replace(b"\\", b"\\\\").replace(b"(", b"\\(").replace(b")", b"\\)") + b")"
-
 
 # --- what goes in ----------------------------------------------------------------------------
 
@@ -400,40 +367,31 @@ def _link_front_matter(pdf: Pdf, front_pages: int, targets: dict[str, dict[int, 
                 annot.Dest = Array([pdf.pages[target].obj, Name.Fit])
 
 
-def _font(pdf: Pdf) -> Any:
-    return pdf.make_indirect(
-        Dictionary(Type=Name.Font, Subtype=Name.Type1, BaseFont=Name.Helvetica, Encoding=Name.WinAnsiEncoding)
-    )
-
-
 def _stamp_footers(pdf: Pdf, plan: Plan, front_pages: int) -> None:
-    font = _font(pdf)
     fixed = plan.footer_fixed
-    fixed_width = text_width(fixed, FOOTER_SIZE)
-    # The fixed part, right-aligned so that it ends at the form's origin, on a white backing.
-    form_stream = (
-        b"1 g "
-        + _box(-fixed_width - 3, FOOTER_BASELINE - 2.5, fixed_width + 6, FOOTER_SIZE + 3)
-        + b"0.25 g BT /F1 "
-        + _num(FOOTER_SIZE).encode()
-        + f" Tf {_num(-fixed_width)} {_num(FOOTER_BASELINE)} Td ".encode()
-        + pdf_string(fixed)
-        + b" Tj ET\n"
-    )
-    form = Stream(pdf, form_stream)
-    form.Type = Name.XObject
-    form.Subtype = Name.Form
-    form.BBox = Array([-fixed_width - 4, 0, 0, FOOTER_BASELINE + FOOTER_SIZE + 2])
-    form.Resources = Dictionary(Font=Dictionary(F1=font))
-    form = pdf.make_indirect(form)
-    save_state = pdf.make_indirect(Stream(pdf, b"q\n"))
-
     labels: list[tuple[str, str]] = [(_roman(i + 1), "Agenda" if i else "Cover") for i in range(front_pages)]
     for item in plan.items:
         for paper in item.papers:
             where = f"Item {item.number}" if item.number else item.title
             labels.extend((label, f"{where} · {paper.title}") for label in paper.labels)
     of = f" of {plan.last_number}" if plan.last_number else ""
+    lettering = Lettering(pdf, [fixed, f"Pack page {of}", *(label + where for label, where in labels)])
+    fixed_width = lettering.width(fixed, FOOTER_SIZE)
+    # The fixed part, right-aligned so that it ends at the form's origin, on a white backing.
+    form_stream = (
+        b"1 g "
+        + _box(-fixed_width - 3, FOOTER_BASELINE - 2.5, fixed_width + 6, FOOTER_SIZE + 3)
+        + f"0.25 g BT {_num(-fixed_width)} {_num(FOOTER_BASELINE)} Td ".encode()
+        + lettering.show(fixed, FOOTER_SIZE)
+        + b" ET\n"
+    )
+    form = Stream(pdf, form_stream)
+    form.Type = Name.XObject
+    form.Subtype = Name.Form
+    form.BBox = Array([-fixed_width - 4, 0, 0, FOOTER_BASELINE + FOOTER_SIZE + 2])
+    form.Resources = Dictionary(Font=lettering.fonts)
+    form = pdf.make_indirect(form)
+    save_state = pdf.make_indirect(Stream(pdf, b"q\n"))
 
     for page, (label, where) in zip(pdf.pages, labels, strict=True):
         matrix, width, _height = display_frame(page)
@@ -441,22 +399,18 @@ def _stamp_footers(pdf: Pdf, plan: Plan, front_pages: int) -> None:
         show_fixed = room > fixed_width + 140
         if show_fixed:
             room -= fixed_width + 18
-        left = fit(f"Pack page {label}{of} · {where}", FOOTER_SIZE, room)
-        left_width = text_width(left, FOOTER_SIZE)
+        left = lettering.fit(f"Pack page {label}{of} · {where}", FOOTER_SIZE, room)
+        left_width = lettering.width(left, FOOTER_SIZE)
         body = b"Q\nq\n" + _cm(matrix)
         body += b"1 g " + _box(FOOTER_MARGIN - 3, FOOTER_BASELINE - 2.5, left_width + 6, FOOTER_SIZE + 3)
-        body += (
-            b"0.2 g BT "
-            + _name(FONT_NAME)
-            + f" {_num(FOOTER_SIZE)} Tf {_num(FOOTER_MARGIN)} {_num(FOOTER_BASELINE)} Td ".encode()
-            + pdf_string(left)
-            + b" Tj ET\n"
-        )
+        body += f"0.2 g BT {_num(FOOTER_MARGIN)} {_num(FOOTER_BASELINE)} Td ".encode()
+        body += lettering.show(left, FOOTER_SIZE) + b" ET\n"
         if show_fixed:
             body += b"q 1 0 0 1 " + _num(width - FOOTER_MARGIN).encode() + b" 0 cm " + _name(FOOTER_FORM_NAME)
             body += b" Do Q\n"
         body += b"Q\n"
-        _add_resource(page, "/Font", FONT_NAME, font)
+        for name, font in lettering.fonts.items():
+            _add_resource(page, "/Font", Name(name), font)
         _add_resource(page, "/XObject", FOOTER_FORM_NAME, form)
         page.contents_add(save_state, prepend=True)
         page.contents_add(Stream(pdf, body))
@@ -472,15 +426,15 @@ def watermark(src_path: Path, out_path: Path, lines: Sequence[str], *, linearize
     page of the same shape), so a copy for one more reader costs little more than a save.
     """
     with Pdf.open(src_path) as pdf:
-        font = _font(pdf)
+        lettering = Lettering(pdf, lines)
         size = 22.0
-        widths = [text_width(line, size) for line in lines]
+        widths = [lettering.width(line, size) for line in lines]
         longest = max(widths, default=0.0)
         leading = size * 1.35
-        body = b"0.55 0.1 0.1 rg /GS gs BT /F1 " + _num(size).encode() + b" Tf\n"
+        body = b"0.55 0.1 0.1 rg /GS gs BT\n"
         for index, (line, w) in enumerate(zip(lines, widths, strict=True)):
             y = (len(lines) - 1) / 2 * leading - index * leading - size / 3
-            body += f"1 0 0 1 {_num(-w / 2)} {_num(y)} Tm ".encode() + pdf_string(line) + b" Tj\n"
+            body += f"1 0 0 1 {_num(-w / 2)} {_num(y)} Tm ".encode() + lettering.show(line, size) + b"\n"
         body += b"ET\n"
         half_h = len(lines) * leading / 2 + size
         form = Stream(pdf, body)
@@ -488,7 +442,7 @@ def watermark(src_path: Path, out_path: Path, lines: Sequence[str], *, linearize
         form.Subtype = Name.Form
         form.BBox = Array([-longest / 2 - 4, -half_h, longest / 2 + 4, half_h])
         form.Resources = Dictionary(
-            Font=Dictionary(F1=font),
+            Font=lettering.fonts,
             ExtGState=Dictionary(GS=Dictionary(Type=Name.ExtGState, ca=0.16, CA=0.16)),
         )
         form = pdf.make_indirect(form)
@@ -554,18 +508,15 @@ def compose_front(
     with Pdf.open(io.BytesIO(cover)) as out, Pdf.open(io.BytesIO(layout)) as src:
         width, height = (float(v) for v in out.pages[0].mediabox[2:4]) if len(out.pages) else (595.276, 841.89)
         anchors = {"agenda": len(out.pages)}
-        font = _font(out)
+        labels_drawn = [b.label for b in blocks] + [label for b in blocks for _pid, label in b.papers]
+        lettering = Lettering(out, [note, *labels_drawn])
         if note and len(out.pages):
-            _add_resource(out.pages[0], "/Font", FONT_NAME, font)
-            text = (
-                b"BT 0.33 g "
-                + _name(FONT_NAME)
-                + b" 11 Tf "
-                + f"{_num(FRONT_SIDE)} {_num(FRONT_BOTTOM + 20)} Td ".encode()
-            )
+            for resource, font in lettering.fonts.items():
+                _add_resource(out.pages[0], "/Font", Name(resource), font)
+            text = b"BT 0.33 g " + f"{_num(FRONT_SIDE)} {_num(FRONT_BOTTOM + 20)} Td ".encode()
             # The cover's own content may leave its coordinates changed: draw in a clean state.
             out.pages[0].contents_add(Stream(out, b"q\n"), prepend=True)
-            out.pages[0].contents_add(Stream(out, b"Q\n" + text + pdf_string(note) + b" Tj ET\n"))
+            out.pages[0].contents_add(Stream(out, b"Q\n" + text + lettering.show(note, 11) + b" ET\n"))
         forms: dict[int, Any] = {}
         page: _FrontPage | None = None
         room = height - FRONT_TOP - FRONT_BOTTOM
@@ -579,7 +530,7 @@ def compose_front(
         pages: list[_FrontPage] = []
 
         def new_page() -> _FrontPage:
-            pages.append(_FrontPage(out, width, height, font))
+            pages.append(_FrontPage(out, width, height, lettering))
             return pages[-1]
 
         for block in blocks:
@@ -627,15 +578,15 @@ def compose_front(
 class _FrontPage:
     """An agenda page being filled from the top."""
 
-    def __init__(self, pdf: Pdf, width: float, height: float, font: Any) -> None:
-        self.pdf, self.width = pdf, width
+    def __init__(self, pdf: Pdf, width: float, height: float, lettering: Lettering) -> None:
+        self.pdf, self.width, self.lettering = pdf, width, lettering
         self.y = height - FRONT_TOP
         self.used = False
         self.body = bytearray()
         self.annots: list[Any] = []
         self.page = pdf.add_blank_page(page_size=(width, height))
         self.index = len(pdf.pages) - 1
-        self.page.obj.Resources = Dictionary(Font=Dictionary(F1=font), XObject=Dictionary())
+        self.page.obj.Resources = Dictionary(Font=lettering.fonts, XObject=Dictionary())
 
     def finish(self) -> None:
         self.page.obj.Contents = self.pdf.make_stream(bytes(self.body))
@@ -654,9 +605,9 @@ class _FrontPage:
         baseline = row_top - (ITEM_BASELINE if kind == "item" else PAPER_BASELINE)
         if label:
             right = self.width - FRONT_SIDE
-            x = right - text_width(label, LABEL_SIZE)
-            self.body += b"BT /F1 " + _num(LABEL_SIZE).encode() + b" Tf " + f"{_num(x)} {_num(baseline)} Td ".encode()
-            self.body += pdf_string(label) + b" Tj ET\n"
+            x = right - self.lettering.width(label, LABEL_SIZE)
+            self.body += f"BT {_num(x)} {_num(baseline)} Td ".encode()
+            self.body += self.lettering.show(label, LABEL_SIZE) + b" ET\n"
         if ident is not None:
             rect = [FRONT_SIDE, row_top - ROW_HEIGHT - 1, self.width - FRONT_SIDE, row_top]
             link = Dictionary(

@@ -30,6 +30,8 @@ command -v ocrmypdf >/dev/null 2>&1 || lean+=(ocrmypdf)
 command -v bwrap >/dev/null 2>&1 || missing+=(bubblewrap)
 [[ -e /usr/share/tesseract-ocr/5/tessdata/eng.traineddata || -e /usr/share/tesseract-ocr/4.00/tessdata/eng.traineddata ]] ||
     lean+=(tesseract-ocr-eng)
+# Pack footers and watermarks in Chinese, Japanese and Korean (documents/lettering.py).
+[[ -e /usr/share/fonts/truetype/droid/DroidSansFallbackFull.ttf ]] || lean+=(fonts-droid-fallback)
 # WeasyPrint needs at least one font to lay text out.
 if ! compgen -G '/usr/share/fonts/truetype/dejavu/*.ttf' >/dev/null; then
     missing+=(fonts-dejavu-core)
