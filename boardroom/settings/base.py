@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "public",
     "minutes",
     "search",
+    "interests",
 ]
 
 MIDDLEWARE = [
