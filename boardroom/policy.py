@@ -231,6 +231,8 @@ def _allowed(access: Access, obj: Model, action: Action) -> bool:
         return _resolution_rule(access, held, obj, action)
     if isinstance(obj, Annotation):
         return _annotation_rule(access, held, obj, action)
+    if _is_interests_object(obj):
+        return _interests_allowed(access, held, obj, action)
     if _is_minutes_object(obj):
         return _minutes_allowed(access, obj, action)
     raise TypeError(f"The policy has no rules for {type(obj).__name__}")
@@ -264,6 +266,8 @@ def board_id_of(obj: Model) -> int:
         return obj.board_id
     if isinstance(obj, Annotation):
         return obj.paper.item.meeting.board_id
+    if _is_interests_object(obj):
+        return _interests_board_id(obj)
     if _is_minutes_object(obj):
         return _minutes_board_id(obj)
     raise TypeError(f"The policy has no rules for {type(obj).__name__}")
@@ -318,6 +322,8 @@ def _visibility_q(access: Access, model: type[Model], prefix: str = "") -> Q:
             & Q(**{f"{prefix}deleted_at__isnull": True})
             & (Q(**{f"{prefix}visibility": Visibility.SHARED}) | Q(**{f"{prefix}author_id": access.user_id}))
         )
+    if model._meta.app_label in INTERESTS_APPS:
+        return _interests_visibility_q(access, model, prefix)
     if model._meta.app_label in MINUTES_APPS:
         return _minutes_visibility_q(access, model, prefix)
     raise TypeError(f"The policy has no rules for {model.__name__}")
@@ -583,6 +589,96 @@ def _minutes_visibility_q(access: Access, model: type[Model], prefix: str = "") 
             | (
                 Q(**{f"{prefix}minute_item__isnull": False})
                 & _minutes_visibility_q(access, MinuteItem, f"{prefix}minute_item__")
+            )
+        )
+    raise TypeError(f"The policy has no rules for {model.__name__}")
+
+
+# --- registers of interests --------------------------------------------------------------------
+#
+# A board's register (interests/, docs/interests.md) is read by the people who sit and declare on
+# the board — the chair, the secretary and the members — not by observers, and not by anyone
+# outside the board. A member keeps their own entries; whoever manages the board (the secretary,
+# the chair) keeps anyone's. An entry stays on the register after it ends: ending is a change.
+# The secretary's tag linking an item to an entry is seen by readers of the register who may see
+# the item, and set by those who may manage the item. A member's "not relevant" answer to a prompt
+# is theirs to give, while they may take part in the item; it is seen by them and the managers.
+
+INTERESTS_APPS = frozenset({"interests"})
+
+
+def _is_interests_object(obj: Model) -> bool:
+    return obj._meta.app_label in INTERESTS_APPS
+
+
+def _interests_board_id(obj: Model) -> int:
+    from interests.models import Dismissal, Interest, ItemInterestTag
+
+    if isinstance(obj, Interest):
+        return obj.board_id
+    if isinstance(obj, ItemInterestTag | Dismissal):
+        return obj.interest.board_id
+    raise TypeError(f"The policy has no rules for {type(obj).__name__}")
+
+
+def _reads_register(held: frozenset[str]) -> bool:
+    return VIEW_BOARD in held and (PARTICIPATE in held or MANAGE_BOARD in held)
+
+
+def _interests_allowed(access: Access, held: frozenset[str], obj: Model, action: Action) -> bool:
+    from interests.models import Dismissal, Interest, ItemInterestTag
+
+    if not _reads_register(held):
+        return False
+    if isinstance(obj, Interest):
+        if action == Action.VIEW:
+            return True
+        if action == Action.MANAGE:
+            own = obj.member_id is not None and obj.member_id == access.user_id and PARTICIPATE in held
+            return own or MANAGE_BOARD in held
+        return False
+    if isinstance(obj, ItemInterestTag):
+        if obj.item.meeting.board_id != obj.interest.board_id:
+            return False
+        if action == Action.VIEW:
+            return _item_rule(held, obj.item, Action.VIEW, access.recused)
+        if action == Action.MANAGE:
+            return _item_rule(held, obj.item, Action.MANAGE, access.recused)
+        return False
+    if isinstance(obj, Dismissal):
+        if obj.item.meeting.board_id != obj.interest.board_id:
+            return False
+        own = obj.user_id == access.user_id and obj.interest.member_id == access.user_id
+        if action == Action.VIEW:
+            return (own or MANAGE_BOARD in held) and _item_rule(held, obj.item, Action.VIEW, access.recused)
+        if action == Action.MANAGE:
+            return own and _item_rule(held, obj.item, Action.PARTICIPATE, access.recused)
+        return False
+    raise TypeError(f"The policy has no rules for {type(obj).__name__}")
+
+
+def _interests_visibility_q(access: Access, model: type[Model], prefix: str = "") -> Q:
+    from interests.models import Dismissal, Interest, ItemInterestTag
+
+    viewable = access.boards_with(VIEW_BOARD)
+    readers = viewable & (access.boards_with(PARTICIPATE) | access.boards_with(MANAGE_BOARD))
+    if model is Interest:
+        return Q(**{f"{prefix}board_id__in": readers})
+    if model is ItemInterestTag:
+        return (
+            Q(**{f"{prefix}interest__board_id__in": readers})
+            & Q(**{f"{prefix}item__meeting__board_id": F(f"{prefix}interest__board_id")})
+            & _visibility_q(access, AgendaItem, f"{prefix}item__")
+        )
+    if model is Dismissal:
+        managing = access.boards_with(MANAGE_BOARD)
+        return (
+            Q(**{f"{prefix}interest__board_id__in": readers})
+            & Q(**{f"{prefix}item__meeting__board_id": F(f"{prefix}interest__board_id")})
+            & _visibility_q(access, AgendaItem, f"{prefix}item__")
+            & (
+                (Q(**{f"{prefix}user_id": access.user_id}) & Q(**{f"{prefix}interest__member_id": access.user_id}))
+                | Q(**{f"{prefix}interest__board_id__in": managing})
             )
         )
     raise TypeError(f"The policy has no rules for {model.__name__}")
