@@ -76,6 +76,7 @@ urlpatterns = [
     ),
     path("public/", include("public.urls")),
     path("", include("minutes.urls")),
+    path("", include("interests.urls")),
     path("robots.txt", headers.robots_txt, name="robots_txt"),
     path("healthz", views.healthz, name="healthz"),
     path("readyz", views.readyz, name="readyz"),
