@@ -146,7 +146,9 @@ def test_chair_leads_the_meeting_and_members_follow_comment_and_vote(live_site: 
         screenshot(chair, "live-chair-vote-open-820x1180")
         screenshot(ruth, "live-member-vote-open-1024x1366")
 
+        # Closing a vote cannot be undone: the chair confirms it in a dialog.
         chair.locator("[data-live-vote]").get_by_role("button", name="Close vote").tap()
+        chair.get_by_role("dialog", name="Close the vote?").get_by_role("button", name="Close the vote").tap()
         for page in everyone:
             panel = page.locator("[data-live-vote]")
             expect(panel).to_contain_text("Vote closed")
@@ -156,23 +158,30 @@ def test_chair_leads_the_meeting_and_members_follow_comment_and_vote(live_site: 
             expect(page.locator(f"#item-{finance.pk} [data-item-votes]")).to_contain_text("Carried")
         screenshot(sam, "live-member-vote-closed-1180x820")
 
-        # Sam pauses "Follow the chair": the chair moves on, Ruth follows, Sam stays on item 3.
+        # Sam pauses "Follow the chair": the chair moves on, Ruth's screen scrolls to item 4, Sam's
+        # stays where it is. The "Under discussion now" flag moves to item 4 on both: following
+        # decides scrolling, never which item is flagged.
         follow = sam.get_by_role("button", name="Follow the chair")
         follow.tap()
         expect(follow).to_have_attribute("aria-pressed", "false")
+        sam_top = sam.evaluate("window.scrollY")
         chair.get_by_role("button", name="Next item").tap()
         expect(ruth.locator("[data-live-now]")).to_have_text(re.compile(r"Now: 4 Strategy"))
         expect(ruth.locator(".item.is-current")).to_have_attribute("data-number", "4")
         expect(sam.locator("[data-live-now]")).to_have_text(re.compile(r"Now: 4 Strategy"))
-        expect(sam.locator(".item.is-current")).to_have_attribute("data-number", "3")
+        expect(sam.locator(".item.is-current")).to_have_attribute("data-number", "4")
+        expect(sam.locator(".item.is-current")).to_have_count(1)
+        expect(sam.locator(f"#item-{finance.pk} .item-now-flag")).to_be_hidden()
+        assert sam.evaluate("window.scrollY") == sam_top, "a paused screen does not scroll"
         # The choice is remembered on the device.
         sam.reload()
         expect(sam.get_by_role("button", name="Follow the chair")).to_have_attribute("aria-pressed", "false")
         sam.get_by_role("button", name="Follow the chair").tap()
-        expect(sam.locator(".item.is-current")).to_have_attribute("data-number", "4")
+        expect(sam.locator(".item.is-current .item-title")).to_be_in_viewport()
 
-        # The chair closes the meeting; everyone sees it.
+        # The chair closes the meeting, after confirming; everyone sees it.
         chair.get_by_role("button", name="Close meeting").tap()
+        chair.get_by_role("dialog", name="Close the meeting?").get_by_role("button", name="Close the meeting").tap()
         for page in everyone:
             expect(page.locator("[data-live-status]")).to_have_text("Closed")
             expect(page.locator("[data-live-now]")).to_have_text("No item under discussion")
@@ -201,7 +210,7 @@ def test_declaring_an_interest_hides_the_item_and_attendance_updates_the_quorum(
         item.get_by_label("What is your interest in this item?").fill("My brother audits the accounts")
         item.get_by_role("button", name="Declare and step out").tap()
         expect(ruth.locator(f"#item-{finance.pk}")).to_have_count(0)
-        expect(ruth.locator(".recused-note")).to_contain_text("You declared an interest in item 3 Finance report")
+        expect(ruth.locator(".recused-note")).to_contain_text("You stepped out of item 3 (interest declared)")
         expect(ruth.locator("[data-live-message]")).to_contain_text("declaration on item 3")
         expect(chair.locator("[data-live-message]")).to_contain_text("Ruth Hammond declared an interest in item 3")
 
