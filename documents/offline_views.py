@@ -9,6 +9,8 @@ removed from the board, a paper withdrawn: a remote wipe). Signing out deletes e
 
 from __future__ import annotations
 
+import hashlib
+import json
 from pathlib import Path
 
 from django.conf import settings
@@ -59,7 +61,13 @@ def service_worker(request: HttpRequest) -> HttpResponse:
     return response
 
 
-def _meeting_urls(user: User, meeting: Meeting) -> list[str]:
+def _meeting_urls(user: User, meeting: Meeting) -> tuple[list[str], str]:
+    """What the device stores for ``meeting``, and a version of the heavy part of it.
+
+    The version changes when a paper arrives, goes or gets a new current version, or the pack
+    gets a new revision: then the device downloads the copy again (on Wi-Fi by itself). Comments
+    and the meeting's other news change only the meeting page, which is refreshed every time.
+    """
     urls = [meeting.get_absolute_url()]
     papers = [
         paper
@@ -78,9 +86,16 @@ def _meeting_urls(user: User, meeting: Meeting) -> list[str]:
         ]
         sprites = (thumbnails.get(paper.current_version_id) or {}).get("sprites", [])
         urls += [reverse("paper_thumbs", args=[paper.pk, index]) for index in range(len(sprites))]
-    if packs.current_pack(meeting) is not None:
+    pack = packs.current_pack(meeting)
+    if pack is not None:
         urls.append(reverse("meeting_pack", args=[meeting.pk]))
-    return urls
+    state = {
+        "urls": urls,
+        "versions": sorted(p.current_version_id or 0 for p in papers),
+        "pack": pack.revision if pack is not None else None,
+    }
+    version = hashlib.sha256(json.dumps(state, sort_keys=True).encode()).hexdigest()[:16]
+    return urls, version
 
 
 @login_required
@@ -89,6 +104,7 @@ def meeting_offline(request: HttpRequest, pk: int) -> JsonResponse:
     """Everything the device should store to read this meeting without a network."""
     meeting = policy.get_or_404(request.user, Action.VIEW, Meeting.objects.select_related("board"), pk=pk)
     user: User = request.user  # type: ignore[assignment]
+    urls, version = _meeting_urls(user, meeting)
     response = JsonResponse(
         {
             "meeting": meeting.pk,
@@ -96,7 +112,10 @@ def meeting_offline(request: HttpRequest, pk: int) -> JsonResponse:
             "board": meeting.board.name,
             "starts_at": meeting.starts_at.isoformat(),
             "cache": f"boardroom-meeting-{meeting.pk}",
-            "urls": _meeting_urls(user, meeting),
+            "urls": urls,
+            # The first URL (the meeting page) is light and refreshed on every visit; the rest is
+            # downloaded again only when the version changes.
+            "version": version,
             # The offline home is part of the app shell: it lists the saved meetings without a network.
             "assets": [static(path) for path in APP_ASSETS] + [reverse("offline_home")],
         }

@@ -139,3 +139,50 @@ def test_signing_out_and_being_taken_off_the_board_delete_the_offline_copies(sit
     assert page2.evaluate(listed) is None
     context.close()
     other.close()
+
+
+def _cached_bytes(page: Page, url: str) -> int:
+    script = """async ([name, url]) => {
+      const cache = await caches.open(name);
+      const hit = await cache.match(url);
+      return hit ? (await hit.arrayBuffer()).byteLength : -1;
+    }"""
+    return int(page.evaluate(script, [f"boardroom-meeting-{url.split('|')[0]}", url.split("|")[1]]))
+
+
+def test_a_saved_copy_follows_a_new_version_on_wifi_and_waits_on_mobile_data(site: Site, paper: Any) -> None:
+    from documents import services as document_services
+
+    meeting = site.world.meeting
+    download = site.at(f"/papers/{paper.pk}/pdf")
+    # This device says it is on mobile data (the Network Information API, as on Android).
+    context = site.context()
+    context.add_init_script(
+        "Object.defineProperty(navigator, 'connection', {configurable: true, get: () => globalThis.__net ||"
+        " (globalThis.__net = Object.assign(new EventTarget(), {type: 'cellular', saveData: false}))});"
+    )
+    page = context.new_page()
+    site.sign_in(page, "member")
+    _save_offline(site, page)
+    old_size = _cached_bytes(page, f"{meeting.pk}|{download}")
+    assert old_size > 0
+
+    pages = [[f"Page {n}", "Revised: the reserves target is now four months."] for n in range(1, 10)]
+    document_services.paper_version_add(actor=site.world.secretary, paper=paper, data=make_text_pdf(pages))
+    paper.refresh_from_db()
+    assert paper.current_version.number == 2
+
+    # On mobile data the new version waits, said on the page; the old copy stays readable.
+    page.goto(site.at(f"/meetings/{meeting.pk}/"))
+    box = page.locator(f'[data-offline-meeting="{meeting.pk}"]')
+    box.locator("[data-offline-status]", has_text="saved on Wi-Fi").wait_for(timeout=30_000)
+    assert _cached_bytes(page, f"{meeting.pk}|{download}") == old_size
+    site.screenshot(page, "offline-update-waiting-820x1180")
+
+    # Back on Wi-Fi: the copy updates by itself.
+    to_wifi = "() => { const net = navigator.connection; net.type = 'wifi'; net.dispatchEvent(new Event('change')); }"
+    page.evaluate(to_wifi)
+    box.locator("[data-offline-status]", has_text="Available offline").wait_for(timeout=60_000)
+    _wait(lambda: _cached_bytes(page, f"{meeting.pk}|{download}") not in (old_size, -1))
+    assert box.get_by_role("button", name="Update now").is_hidden()
+    context.close()

@@ -37,7 +37,8 @@ function show() {
     link.textContent = meeting.title || `Meeting ${meeting.id}`;
     const meta = document.createElement("p");
     meta.className = "meta";
-    meta.textContent = [meeting.board, when(meeting.starts_at), meeting.savedAt ? age(meeting.savedAt) : "", megabytes(meeting.bytes)]
+    const waiting = meeting.stale ? "newer papers waiting for Wi-Fi" : "";
+    meta.textContent = [meeting.board, when(meeting.starts_at), meeting.savedAt ? age(meeting.savedAt) : "", megabytes(meeting.bytes), waiting]
       .filter(Boolean)
       .join(" · ");
     li.append(link, meta);

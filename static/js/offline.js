@@ -78,13 +78,34 @@ async function store(cacheName, urls) {
   return bytes;
 }
 
-export async function saveMeeting(meetingId) {
-  const response = await fetch(`/meetings/${meetingId}/offline.json`, { credentials: "same-origin" });
+// Whether this connection may cost by the byte: mobile data, or the person asked to save data.
+// Safari has no Network Information API, so an iPad counts as unmetered (iPadOS pauses
+// background data on its own in Low Data Mode).
+export function metered() {
+  const connection = navigator.connection;
+  return Boolean(connection && (connection.saveData || connection.type === "cellular"));
+}
+
+async function manifestOf(meetingId) {
+  const response = await fetch(`/meetings/${meetingId}/offline.json`, { credentials: "same-origin", cache: "no-store" });
   if (!response.ok) throw new Error("This meeting cannot be saved for offline reading.");
-  const manifest = await response.json();
+  return response.json();
+}
+
+// Delete what the meeting no longer lists (a paper withdrawn or moved to Part B): at once, on
+// any connection, before anything is downloaded.
+async function dropUnlisted(cacheName, urls) {
+  const cache = await caches.open(cacheName);
+  const listed = new Set(urls.map((url) => new URL(url, location.origin).href));
+  for (const request of await cache.keys()) if (!listed.has(request.url)) await cache.delete(request);
+}
+
+export async function saveMeeting(meetingId, manifest = null) {
+  manifest = manifest || (await manifestOf(meetingId));
   await store(STATIC_CACHE, manifest.assets);
-  // A fresh copy replaces the old one whole, so withdrawn papers do not linger.
-  await caches.delete(manifest.cache);
+  await dropUnlisted(manifest.cache, manifest.urls);
+  // Each file is written over its old copy, so the meeting stays readable offline while a newer
+  // copy is on its way, and a download that breaks off leaves the old copy whole.
   const bytes = await store(manifest.cache, manifest.urls);
   setSaved([...saved(), meetingId]);
   setDetails({
@@ -95,9 +116,29 @@ export async function saveMeeting(meetingId) {
       starts_at: manifest.starts_at,
       savedAt: Date.now(),
       bytes,
+      version: manifest.version,
+      stale: false,
     },
   });
   return manifest;
+}
+
+// Bring a saved meeting up to date: the meeting page every time; the papers and the pack only
+// when they changed, and then by itself only on an unmetered connection (else it waits, marked
+// "stale", for Wi-Fi or for the person to tap "Update now").
+async function refresh(meetingId, { force = false } = {}) {
+  const manifest = await manifestOf(meetingId);
+  const known = details()[meetingId] || {};
+  await dropUnlisted(manifest.cache, manifest.urls);
+  if (known.version === manifest.version) {
+    await store(manifest.cache, manifest.urls.slice(0, 1));
+    return;
+  }
+  if (metered() && !force) {
+    setDetails({ ...details(), [meetingId]: { ...known, stale: true } });
+    return;
+  }
+  await saveMeeting(meetingId, manifest);
 }
 
 export async function removeMeeting(meetingId) {
@@ -144,12 +185,23 @@ async function reconcile() {
   setDetails(Object.fromEntries(Object.entries(details()).filter(([id]) => allowed.has(Number(id)))));
   for (const id of still) {
     try {
-      await saveMeeting(id);
+      await refresh(id);
     } catch {
       /* refreshed next time */
     }
   }
+  lastReconciled = Date.now();
   document.dispatchEvent(new CustomEvent("boardroom:offline-reconciled"));
+}
+
+// Also when the network comes back, when the connection changes (to Wi-Fi), and when the app
+// comes back to the screen after a while: a pack reissued overnight is on the iPad by morning.
+const RECHECK_AFTER_MS = 10 * 60 * 1000;
+let lastReconciled = 0;
+let reconciling = null;
+function reconcileSoon() {
+  if (!navigator.onLine || reconciling) return;
+  reconciling = reconcile().finally(() => (reconciling = null));
 }
 
 function wireButtons() {
@@ -157,12 +209,35 @@ function wireButtons() {
     const id = Number(box.dataset.offlineMeeting);
     const button = box.querySelector("button");
     const status = box.querySelector("[data-offline-status]");
+    const update = document.createElement("button");
+    update.type = "button";
+    update.className = "button secondary";
+    update.textContent = "Update now";
+    update.hidden = true;
+    button.after(" ", update);
     const show = () => {
       const on = saved().includes(id);
+      const stale = on && Boolean((details()[id] || {}).stale);
       button.textContent = on ? "Remove offline copy" : "Make available offline";
       button.setAttribute("aria-pressed", String(on));
-      status.textContent = on ? "Available offline on this device." : "";
+      status.textContent = stale
+        ? "Newer papers are available: they will be saved on Wi-Fi."
+        : on
+          ? "Available offline on this device."
+          : "";
+      update.hidden = !stale;
     };
+    update.addEventListener("click", async () => {
+      update.disabled = true;
+      try {
+        await refresh(id, { force: true });
+      } catch (error) {
+        status.textContent = error.message;
+      } finally {
+        update.disabled = false;
+        show();
+      }
+    });
     show();
     box.hidden = !("serviceWorker" in navigator && "caches" in globalThis);
     document.addEventListener("boardroom:offline-progress", (event) => {
@@ -198,7 +273,12 @@ async function startOffline() {
     }
   }
   wireButtons();
-  if (navigator.onLine) reconcile();
+  reconcileSoon();
+  window.addEventListener("online", reconcileSoon);
+  navigator.connection?.addEventListener?.("change", reconcileSoon);
+  document.addEventListener("visibilitychange", () => {
+    if (document.visibilityState === "visible" && Date.now() - lastReconciled > RECHECK_AFTER_MS) reconcileSoon();
+  });
 }
 
 startOffline();
