@@ -10,17 +10,19 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "boardroom.settings")
 # Django must be set up before anything imports models (the routing does).
 django_asgi_app = get_asgi_application()
 
-from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 
 from boardroom.websocket_origin import SameOriginValidator  # noqa: E402
+from boardroom.wsauth import SocketSessionStack  # noqa: E402
 from meetings.routing import websocket_urlpatterns  # noqa: E402
 
 application = ProtocolTypeRouter(
     {
         "http": django_asgi_app,
-        # The Origin must match in scheme, host and port (boardroom/websocket_origin.py).
-        "websocket": SameOriginValidator(AuthMiddlewareStack(URLRouter(websocket_urlpatterns))),
+        # The Origin must match in scheme, host and port (boardroom/websocket_origin.py), before
+        # anything else. Then only the session cookie is read: the consumer loads the session
+        # and its user in its one database trip of admission (boardroom/wsauth.py).
+        "websocket": SameOriginValidator(SocketSessionStack(URLRouter(websocket_urlpatterns))),
     }
 )
 

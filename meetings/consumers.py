@@ -18,16 +18,21 @@ import random
 import time
 import uuid
 import weakref
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
-from channels.db import database_sync_to_async
+from channels.db import DatabaseSyncToAsync, database_sync_to_async
 from channels.exceptions import StopConsumer
 from channels.generic.websocket import AsyncWebsocketConsumer
 from channels.layers import get_channel_layer
 from channels.utils import await_many_dispatch
+from django.conf import settings
+from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.serializers.json import DjangoJSONEncoder
+
+from boardroom import sessions, wsauth
 
 from . import fanout, live, services
 from .events import encode_frame, session_group, user_group
@@ -83,6 +88,89 @@ def _presence_due(meeting_id: int) -> bool:
     """Whether a presence snapshot would go out at once (none pending, none sent just now)."""
     throttle = _presence_throttle(meeting_id)
     return throttle.pending is None and time.monotonic() - throttle.sent_at >= PRESENCE_EVERY_SECONDS
+
+
+@dataclass
+class _Admitted:
+    """What one database trip found for a new socket that may open."""
+
+    user: User
+    view: live.SocketView
+    state: dict[str, object]
+    missed: list[MeetingEvent]
+    online: list[dict[str, object]] | None
+
+
+def _admit(
+    *,
+    session_key: str,
+    meeting_id: int,
+    after: int | None,
+    channel_name: str,
+    device: str,
+    snapshot: bool,
+) -> _Admitted | None:
+    """A new socket's whole admission, in one trip to a database thread (sync); None: refused.
+
+    Who is signed in (boardroom/wsauth.py), whether that session still stands (signed out,
+    idle, too old, second factor owed: ``boardroom.sessions.check``, as for a page), whether the
+    person may see the meeting and which items (``live.load_view``, the policy), then the
+    meeting's state, the first events missed and the presence row.
+    """
+    if not session_key:
+        return None
+    store = wsauth.session_store(session_key)
+    user = wsauth.signed_in_user(store)
+    if user is None:
+        return None
+    problem = sessions.check(user, store, touch=True)
+    if store.modified:
+        store.save()
+    if problem is not None:
+        return None
+    view = live.load_view(user, meeting_id)
+    if view is None:
+        return None
+    state, missed, online = _admission(
+        user=user,
+        meeting_id=meeting_id,
+        view=view,
+        after=after,
+        channel_name=channel_name,
+        device=device,
+        snapshot=snapshot,
+    )
+    return _Admitted(user=user, view=view, state=state, missed=missed, online=online)
+
+
+# Admissions run in a few threads of their own when the database has a connection pool
+# (PostgreSQL in production: boardroom/settings/database.py), so that a storm of reconnects is
+# admitted several at a time instead of one after another on the socket database thread. Each
+# admission is self-contained (it loads everything it uses and touches no state the consumer
+# holds) and takes a pooled connection for the length of the call, handed back when it ends
+# (channels' ``DatabaseSyncToAsync`` closes it). Without a pool (SQLite, the embedded mode, or
+# a pooler in front) they stay on the one thread. A third of the pool at most: pages and the
+# sockets' other work need connections meanwhile.
+ADMISSION_THREADS = 3
+_admission_executor: ThreadPoolExecutor | None = None
+
+
+def _admission_threads() -> int:
+    pool = settings.DATABASES["default"].get("OPTIONS", {}).get("pool")
+    if not pool:
+        return 0
+    max_size = pool.get("max_size", 0) if isinstance(pool, dict) else 0
+    return max(1, min(ADMISSION_THREADS, max_size // 3)) if max_size else 1
+
+
+def _admit_async() -> Any:
+    global _admission_executor
+    threads = _admission_threads()
+    if not threads:
+        return database_sync_to_async(_admit)
+    if _admission_executor is None:
+        _admission_executor = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="admission")
+    return DatabaseSyncToAsync(_admit, thread_sensitive=False, executor=_admission_executor)
 
 
 def _admission(
@@ -188,63 +276,72 @@ class MeetingConsumer(AsyncWebsocketConsumer):
         return True
 
     async def connect(self) -> None:
+        """Admit the socket or refuse its handshake (docs/architecture.md, "The live event path").
+
+        The origin was checked before anything (boardroom/websocket_origin.py). The socket joins
+        the meeting's fan-out first — no bell after the state it will be sent can be missed —
+        then does its database work in one trip (``_admit``), and is accepted or refused.
+        """
         self.view = None
         self.last_sent = 0
         self.frame_times: list[float] = []
-        user = self.scope.get("user")
+        self.refreshing: asyncio.Future[None] | None = None
+        self.recheck_timer: asyncio.TimerHandle | None = None
         try:
             self.meeting_id = int(self.scope["url_route"]["kwargs"]["meeting_id"])
         except (KeyError, ValueError):
             await self.close()
             return
-        if user is None or not user.is_authenticated:
-            await self.close()  # before accept: the handshake is refused
-            return
-        self.user = user
-        session = self.scope.get("session")
-        self.session_key: str = getattr(session, "session_key", None) or ""
-        self.refreshing: asyncio.Future[None] | None = None
-        self.recheck_timer: asyncio.TimerHandle | None = None
-        signed_in, self.view = await database_sync_to_async(live.recheck)(user, self.session_key, self.meeting_id)
-        if not signed_in or self.view is None:
-            self.view = None
-            await self.close()
+        self.session_key: str = self.scope.get(wsauth.SESSION_KEY_SCOPE) or ""
+        if not self.session_key:
+            await self.close()  # no session cookie: refused before any work
             return
         self.topic = fanout.meeting_topic(self.meeting_id)
         try:
-            # Joined before the state is read: no bell after that state can be missed.
             await fanout.hub().join(self.topic, self)
             self.fanned_in = True
-            await self._join_groups()
         except Exception:  # noqa: BLE001 — Redis away: refuse the handshake; the client retries
             log.warning("meeting %s socket refused: live fan-out unavailable", self.meeting_id, exc_info=True)
-            self.view = None
-            await fanout.hub().leave(self.topic, self)
-            await self.close()
+            await self._refuse()
             return
-        await self.accept()
-        self._schedule_recheck(first=True)
-        # The rest of the database work of a (re)connect in one trip to the database thread: a
-        # process taking over the sockets of one that failed admits them without queueing four
-        # trips per socket. Who is online is read only if a snapshot goes out now (see below).
         after = self._after_from_query()
-        state, missed, online = await database_sync_to_async(_admission)(
-            user=user,
+        admitted = await _admit_async()(
+            session_key=self.session_key,
             meeting_id=self.meeting_id,
-            view=self.view,
             after=after,
             channel_name=self.channel_name,
             device=live.device_label(self.scope.get("headers", [])),
             snapshot=_presence_due(self.meeting_id),
         )
-        self.joined = True
+        if admitted is None:
+            await self._refuse()  # signed out, second factor owed, or may not see the meeting
+            return
+        self.user = admitted.user
+        self.joined = True  # the presence row exists: a disconnect, even now, removes it
+        try:
+            await self._join_groups()
+        except Exception:  # noqa: BLE001 — Redis away: refuse the handshake; the client retries
+            log.warning("meeting %s socket refused: live fan-out unavailable", self.meeting_id, exc_info=True)
+            await self._refuse()
+            return
+        self.view = admitted.view
+        await self.accept()
+        self._schedule_recheck(first=True)
         if after is None:
-            self.last_sent = int(state["seq"])  # type: ignore[call-overload]
-            await self.send(text_data=_dumps(state))
+            self.last_sent = int(admitted.state["seq"])  # type: ignore[call-overload]
+            await self.send(text_data=_dumps(admitted.state))
         else:
-            await self.send(text_data=_dumps(state))
-            await self._replay(after, missed)
-        await self._announce_presence(online)
+            await self.send(text_data=_dumps(admitted.state))
+            await self._replay(after, admitted.missed)
+        await self._announce_presence(admitted.online)
+
+    async def _refuse(self) -> None:
+        """Refuse the handshake, out of the meeting's fan-out."""
+        self.view = None
+        if getattr(self, "fanned_in", False):
+            self.fanned_in = False
+            await fanout.hub().leave(self.topic, self)
+        await self.close()
 
     async def dispatch(self, message: dict[str, Any]) -> None:
         """Channels' dispatch, one message at a time, without its thread hop on the hot paths.
@@ -379,14 +476,16 @@ class MeetingConsumer(AsyncWebsocketConsumer):
                     return
 
     async def meeting_bell(self, message: dict[str, Any]) -> None:
+        if self.view is None:
+            # Refused at the handshake, or access withdrawn (a re-check or a sign-out): the
+            # socket is closing, and has nothing to fill in.
+            return
         seq = message["seq"]
         if seq <= self.last_sent:
             return  # already sent (replayed, or a bell repeated)
         if seq != self.last_sent + 1:
             await self._replay(self.last_sent)  # a bell was missed: fill the gap from the log
             return
-        if self.view is None:
-            return  # access was withdrawn (a re-check or a sign-out) and the socket is closing
         if self.view.admits(message["audience"], message["item"], message["user"]):
             await self.send(text_data=message["frame"])
         self.last_sent = seq
