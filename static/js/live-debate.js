@@ -105,6 +105,42 @@ export function setupDebate(ctx) {
     return Number.isFinite(n) && n > 0 ? n : 0;
   }
 
+  // --- where the panel sits --------------------------------------------------------------------
+  // Landscape: in the side panel beside the agenda (templates/meetings/meeting.html), which stays
+  // in view. Portrait (one column, the width below which static/css/app.css stacks the page): the
+  // side panel scrolls away while the page follows the chair, so the panel moves into the item
+  // under discussion, under its title, where everyone is looking.
+  const home = document.createComment(" speakers and time ");
+  panel.before(home);
+  const heading = q("#debate-heading");
+  const oneColumn = window.matchMedia("(max-width: 67.99rem)");
+
+  function place() {
+    const node = currentNode();
+    const body = node && oneColumn.matches && visible() ? node.querySelector(".item-body") : null;
+    const anchor = body ? body.querySelector(":scope > .item-meta") || body.querySelector(":scope > .item-title") : null;
+    let moved = false;
+    const hadFocus = panel.contains(document.activeElement) ? document.activeElement : null;
+    if (body) {
+      const inPlace = anchor ? panel.previousElementSibling === anchor : panel.parentNode === body && !panel.previousElementSibling;
+      if (!inPlace) {
+        if (anchor) anchor.after(panel);
+        else body.prepend(panel);
+        moved = true;
+      }
+      heading.setAttribute("aria-level", "4"); // under the item's h3
+      panel.classList.add("in-item");
+    } else {
+      if (home.nextSibling !== panel) {
+        home.after(panel);
+        moved = true;
+      }
+      heading.removeAttribute("aria-level");
+      panel.classList.remove("in-item");
+    }
+    if (moved && hadFocus && panel.contains(hadFocus)) hadFocus.focus({ preventScroll: true });
+  }
+
   const current = () => s.snapshots.get(s.current) || { queue: [], floor: null };
   const currentNode = () => (s.current === null ? null : itemNode(s.current));
   const visible = () => s.status === "live" && currentNode() !== null;
@@ -190,12 +226,15 @@ export function setupDebate(ctx) {
     const expected = Date.now() + leftHere * 1000 + after * 60_000;
     const starts = parseTime(panel.dataset.startsAt);
     const plannedEnd = parseTime(panel.dataset.endsAt) ?? (starts === null ? null : starts + total * 60_000);
-    let text = `Expected finish ${hhmm(expected)}`;
-    if (plannedEnd !== null) {
-      const late = Math.round((expected - plannedEnd) / 60_000);
-      text += late > 0 ? ` · ${late} min after the planned ${hhmm(plannedEnd)}` : ` · planned ${hhmm(plannedEnd)}`;
-      nodes.schedule.dataset.late = String(late > 0);
+    let text = `Expected end ${hhmm(expected)}`;
+    let late = 0;
+    // Compared with the planned end only on the day itself (a meeting held on another day than
+    // planned has no meaningful "late").
+    if (plannedEnd !== null && Math.abs(expected - plannedEnd) < 12 * 3_600_000) {
+      late = Math.round((expected - plannedEnd) / 60_000);
+      text += late > 0 ? `, ${late} min late` : ` (planned ${hhmm(plannedEnd)})`;
     }
+    nodes.schedule.dataset.late = String(late > 0);
     if (nodes.schedule.textContent !== text) nodes.schedule.textContent = text;
     nodes.schedule.hidden = false;
   }
@@ -203,6 +242,7 @@ export function setupDebate(ctx) {
   // --- the queue ---------------------------------------------------------------------------
   function render() {
     panel.hidden = !visible();
+    place();
     if (panel.hidden) return;
     const focusKey = document.activeElement && panel.contains(document.activeElement) ? document.activeElement.dataset.key : null;
     const { queue, floor } = current();
@@ -330,11 +370,9 @@ export function setupDebate(ctx) {
     if (!ctx.isOpen()) ctx.say("Not connected: this will be sent as soon as the connection is back.", "notice");
     ctx
       .send(type, payload)
-      .then((object) => {
-        // An acknowledgement that carries the queue is applied at once; otherwise the
-        // speakers.changed event that follows brings it.
-        if (object && Array.isArray(object.queue)) apply(object.item ?? s.current, object, { news: true });
-      })
+      // The acknowledgement carries the queue as it was stored, but without a seq it cannot be
+      // ordered against other people's changes: the speakers.changed event that follows (every
+      // device of the sender gets it too) is what updates the page.
       .catch(ctx.sayError)
       .finally(() => {
         button.removeAttribute("aria-disabled");
@@ -372,6 +410,7 @@ export function setupDebate(ctx) {
   nodes.done.dataset.key = "done";
   nodes.toggle.dataset.key = "toggle";
 
+  oneColumn.addEventListener("change", render);
   render();
   setInterval(tick, 1000);
 
