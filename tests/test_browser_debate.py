@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import warnings
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
@@ -63,6 +64,23 @@ def screenshot(page: Page, name: str) -> None:
     page.screenshot(path=str(ARTIFACTS / f"{name}.png"))
     if SHOTS.is_dir():
         page.screenshot(path=str(SHOTS / f"{name}.png"))
+
+
+def axe_problems(page: Page) -> list[str]:
+    """axe-core's WCAG 2.2 AA findings inside the debate panel (as tests/test_browser_standards.py runs it)."""
+    from tests.test_browser_standards import AXE, WCAG
+
+    if not AXE.exists():
+        warnings.warn("axe-core not installed (npm ci): the debate panel was not checked", stacklevel=2)
+        return []
+    # Evaluated rather than added as a script tag: the page's CSP forbids inline scripts.
+    page.evaluate(AXE.read_text(encoding="utf-8"))
+    found: list[dict[str, Any]] = page.evaluate(
+        "async (tags) => (await axe.run({include: [['[data-debate]']]}, {runOnly: {type: 'tag', values: tags}}))"
+        ".violations",
+        WCAG,
+    )
+    return [f"{v['id']}: {v['help']} at {[n['target'] for n in v['nodes']][:3]}" for v in found]
 
 
 def second_member(site: Site) -> User:
@@ -129,6 +147,8 @@ def test_members_ask_to_speak_the_chair_gives_the_floor_and_a_reload_keeps_the_q
         screenshot(chair, "debate-chair-queue-820x1180")
         screenshot(ruth, "debate-member-queue-1024x1366")
         screenshot(sam, "debate-member-queue-1180x820")
+        assert axe_problems(chair) == []
+        assert axe_problems(ruth) == []
 
         chair.get_by_role("button", name="Give the floor to Ruth Hammond").tap()
         expect(ruth.locator("[data-debate-floor]")).to_contain_text("You have the floor")
