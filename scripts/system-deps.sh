@@ -28,6 +28,8 @@ command -v pdftoppm >/dev/null 2>&1 || lean+=(poppler-utils)
 command -v soffice >/dev/null 2>&1 || lean+=(libreoffice-writer-nogui libreoffice-impress-nogui libreoffice-calc-nogui)
 command -v ocrmypdf >/dev/null 2>&1 || lean+=(ocrmypdf)
 command -v bwrap >/dev/null 2>&1 || missing+=(bubblewrap)
+# The Nu HTML checker (tests/test_browser_standards.py), like Chromium, only for the tests.
+command -v java >/dev/null 2>&1 || lean+=(default-jre-headless)
 [[ -e /usr/share/tesseract-ocr/5/tessdata/eng.traineddata || -e /usr/share/tesseract-ocr/4.00/tessdata/eng.traineddata ]] ||
     lean+=(tesseract-ocr-eng)
 # Pack footers and watermarks in Chinese, Japanese and Korean (documents/lettering.py).
