@@ -202,7 +202,7 @@ def test_the_chair_runs_the_queue_from_the_keyboard_and_the_timer_shows_an_overr
     world = site.world
     finance = world.public_item
     second_member(site)
-    contexts = [site.context(LARGE, touch=False), site.context(PORTRAIT), site.context(LARGE)]
+    contexts = [site.context(LANDSCAPE, touch=False), site.context(PORTRAIT), site.context(LARGE)]
     try:
         chair = open_meeting(site, contexts[0], "chair")
         ruth = open_meeting(site, contexts[1], "member")
@@ -254,7 +254,7 @@ def test_the_chair_runs_the_queue_from_the_keyboard_and_the_timer_shows_an_overr
         reload(ruth)
         expect(ruth.locator("[data-debate-timer]")).to_have_attribute("data-zone", "over")
         expect(ruth.locator("[data-debate-schedule]")).to_be_hidden()
-        screenshot(chair, "debate-chair-overrun-1024x1366-laptop")
+        screenshot(chair, "debate-chair-overrun-1180x820-laptop")
 
         # Part B: the observer may not see the item, so sees no queue for it.
         chair.locator(f"#item-{world.part_b_item.pk}").get_by_role("button", name="Make current").click()
