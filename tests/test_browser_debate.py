@@ -273,3 +273,44 @@ def test_the_chair_runs_the_queue_from_the_keyboard_and_the_timer_shows_an_overr
     finally:
         for context in contexts:
             context.close()
+
+
+def test_the_chair_is_told_once_when_two_minutes_are_left_and_when_the_item_runs_over(live_site: Site) -> None:
+    """The clock ticks every second, but the live region speaks only at the thresholds: two minutes
+    left, then over time. The page's clock is Playwright's (no waiting for real minutes)."""
+    from django.utils import timezone
+    from playwright.sync_api import expect
+
+    from meetings.models import Meeting
+
+    site = live_site
+    world = site.world
+    finance = world.public_item  # 20 minutes planned
+    context = site.context(PORTRAIT)
+    try:
+        chair = open_meeting(site, context, "chair")
+        chair.get_by_role("button", name="Start meeting").tap()
+        chair.locator(f"#item-{finance.pk}").get_by_role("button", name="Make current").tap()
+        expect(chair.locator("[data-debate-clock]")).to_have_text(re.compile(r"of 20 min$"))
+
+        # Sixteen minutes into the item: four left, nothing said on arrival.
+        Meeting.objects.filter(pk=world.meeting.pk).update(current_since=timezone.now() - dt.timedelta(minutes=16))
+        chair.clock.install()
+        reload(chair)
+        timer = chair.locator("[data-debate-timer]")
+        expect(timer).to_have_attribute("data-zone", "ok")
+        expect(chair.locator("[data-debate-clock]")).to_have_text(re.compile(r"^1[67]:\d\d of 20 min$"))
+        message = chair.locator("[data-live-message]")
+        expect(message).not_to_contain_text("minutes")
+
+        chair.clock.fast_forward("02:30")
+        expect(timer).to_have_attribute("data-zone", "soon")
+        expect(message).to_have_text("2 minutes left on item 3.")
+        screenshot(chair, "debate-chair-two-minutes-left-820x1180")
+
+        chair.clock.fast_forward("02:00")
+        expect(timer).to_have_attribute("data-zone", "over")
+        expect(message).to_have_text("Item 3 is over its planned 20 minutes.")
+        expect(chair.locator("[data-debate-clock]")).to_contain_text("min over")
+    finally:
+        context.close()
