@@ -191,12 +191,9 @@ def prompts_for(user: AnyUser, meeting: Meeting, items: list[AgendaItem] | None 
             "item_id", "interest_id"
         )
     )
-    declared = _declared(items, {user.pk})
-    return [
-        m
-        for m in _matches(items, interests, tags)
-        if (m.item.pk, m.interest.pk) not in dismissed and (m.item.pk, user.pk) not in declared
-    ]
+    # No declarations to leave out: an item the user declared on (or on its parent) is one the
+    # policy no longer shows them, so it is not among ``items``.
+    return [m for m in _matches(items, interests, tags) if (m.item.pk, m.interest.pk) not in dismissed]
 
 
 def declarations_not_on_register(user: AnyUser, board: Board, limit: int = 10) -> list[Declaration]:

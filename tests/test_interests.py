@@ -445,3 +445,33 @@ def test_past_declarations_of_another_meeting_prompt_at_the_next(world: BoardWor
     item = _item(world, "Appointment of auditors", meeting=later)
     html = _prompts_html(world.recused, later)
     assert f"/items/{item.pk}/declare/" in html and "keyword “auditors”" in html
+
+
+def test_the_prompt_costs_the_same_queries_for_many_items(world: BoardWorld) -> None:
+    """Three queries at most (entries, tags, answers), however long the agenda."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from meetings import selectors as meeting_selectors
+
+    entry = _mill_lane(world)
+    assert world.meeting.board  # the meeting page reads its board with the meeting
+
+    def count() -> tuple[int, str]:
+        items = meeting_selectors.agenda_for(world.member, world.meeting)
+        policy.forget(world.member)
+        policy.access_for(world.member)
+        with CaptureQueriesContext(connection) as captured:
+            html = _prompts_html(world.member, world.meeting, items=items)
+        return len(captured.captured_queries), html
+
+    _item(world, "Mill Lane one")
+    few, html = count()
+    assert html.count("Declare this interest") == 1
+    for n in range(20):
+        item = _item(world, f"Mill Lane {n}")
+        if n % 2:
+            services.item_tag(actor=world.secretary, item=item, interest=entry)
+    many, html = count()
+    assert html.count("Declare this interest") == 21
+    assert few == many <= 3, (few, many)
