@@ -314,3 +314,34 @@ def test_the_chair_is_told_once_when_two_minutes_are_left_and_when_the_item_runs
         expect(chair.locator("[data-debate-clock]")).to_contain_text("min over")
     finally:
         context.close()
+
+
+def test_a_member_who_declares_an_interest_leaves_the_queue_and_loses_the_panel(live_site: Site) -> None:
+    """Declaring an interest in the item under discussion withdraws the member's request: the
+    chair's queue empties at once, and the member's page no longer shows the item's queue."""
+    from playwright.sync_api import expect
+
+    site = live_site
+    finance = site.world.public_item
+    contexts = [site.context(PORTRAIT), site.context(LARGE)]
+    try:
+        chair = open_meeting(site, contexts[0], "chair")
+        ruth = open_meeting(site, contexts[1], "member")
+        chair.get_by_role("button", name="Start meeting").tap()
+        chair.locator(f"#item-{finance.pk}").get_by_role("button", name="Make current").tap()
+        ruth.get_by_role("button", name="Ask to speak").tap()
+        expect(chair.locator("[data-debate-queue] li")).to_contain_text("Ruth Hammond")
+
+        item = ruth.locator(f"#item-{finance.pk}")
+        item.locator("summary", has_text="Declare an interest").tap()
+        item.get_by_label("What is your interest in this item?").fill("My brother audits the accounts")
+        item.get_by_role("button", name="Declare and step out").tap()
+        expect(ruth.locator(f"#item-{finance.pk}")).to_have_count(0)
+        expect(ruth.locator("[data-debate]")).to_be_hidden()
+        expect(chair.locator("[data-debate-count]")).to_have_text("0")
+        expect(chair.locator("[data-debate-queue] li")).to_have_count(0)
+        reload(ruth)
+        expect(ruth.locator("[data-debate]")).to_be_hidden()
+    finally:
+        for context in contexts:
+            context.close()

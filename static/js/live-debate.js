@@ -30,6 +30,7 @@ export function setupDebate(ctx) {
     status: config.status,
     current: config.currentItem ?? null,
     since: parseTime(initial.current_since),
+    adjourned: Boolean(initial.adjourned),
     // The newest snapshot applied: events at or before it are already part of what is shown.
     seq: typeof initial.seq === "number" ? initial.seq : config.seq || 0,
     snapshots: new Map(), // item id -> {queue, floor}
@@ -251,7 +252,8 @@ export function setupDebate(ctx) {
     if (floor) {
       nodes.floorText.textContent = mineOnFloor ? "You have the floor" : `${floor.user.name} has the floor`;
     } else {
-      nodes.floorText.textContent = "No one has the floor";
+      // While adjourned the server gives no floor (it says so if asked): say it before anyone tries.
+      nodes.floorText.textContent = s.adjourned ? "Adjourned: no one has the floor" : "No one has the floor";
     }
     nodes.floor.dataset.active = String(Boolean(floor));
     nodes.done.hidden = !floor || !(runs || mineOnFloor);
@@ -300,20 +302,25 @@ export function setupDebate(ctx) {
     li.append(who);
     if (runs) {
       const tools = el("div", "debate-row-actions");
-      const give = el("button", "button debate-give", "Give the floor");
-      give.type = "button";
-      give.dataset.key = `give-${request.id}`;
-      give.dataset.give = request.id;
-      give.setAttribute("aria-label", `Give the floor to ${request.user.name}`);
+      if (!s.adjourned) tools.append(giveButton(request));
       const remove = el("button", "button quiet debate-remove", "Remove");
       remove.type = "button";
       remove.dataset.key = `remove-${request.id}`;
       remove.dataset.remove = request.id;
       remove.setAttribute("aria-label", `Remove ${request.user.name}'s request`);
-      tools.append(give, remove);
+      tools.append(remove);
       li.append(tools);
     }
     return li;
+  }
+
+  function giveButton(request) {
+    const give = el("button", "button debate-give", "Give the floor");
+    give.type = "button";
+    give.dataset.key = `give-${request.id}`;
+    give.dataset.give = request.id;
+    give.setAttribute("aria-label", `Give the floor to ${request.user.name}`);
+    return give;
   }
 
   // When the focused control went away with the change it made (the floor given, a request
@@ -420,6 +427,7 @@ export function setupDebate(ctx) {
       if (frame.current_item !== s.current) s.zoneItem = null;
       s.current = frame.current_item ?? null;
       if ("current_since" in frame) s.since = parseTime(frame.current_since);
+      if ("adjourned" in frame) s.adjourned = Boolean(frame.adjourned);
       if (typeof frame.seq === "number") s.seq = frame.seq;
       if ("speakers" in frame) {
         // The state carries the current item's queue only: other items' copies may be stale.
@@ -432,6 +440,7 @@ export function setupDebate(ctx) {
       const seq = frame && typeof frame.seq === "number" ? frame.seq : null;
       const stale = seq !== null && seq <= s.seq; // already part of the state shown
       if (type === "meeting.status") {
+        if (stale) return;
         s.status = data.status;
         if (data.status !== "live") s.snapshots.clear();
         render();
@@ -440,6 +449,10 @@ export function setupDebate(ctx) {
         s.current = data.item ?? null;
         s.since = parseTime(data.since);
         s.zoneItem = null;
+        render();
+      } else if (type === "meeting.adjourned") {
+        if (stale) return;
+        s.adjourned = Boolean(data.adjourned);
         render();
       } else if (type === "speakers.changed") {
         if (stale) return;
