@@ -323,7 +323,8 @@ def test_a_member_who_declares_an_interest_leaves_the_queue_and_loses_the_panel(
 
     site = live_site
     finance = site.world.public_item
-    contexts = [site.context(PORTRAIT), site.context(LARGE)]
+    # The member's iPad is in dark mode: the screenshots show both schemes.
+    contexts = [site.context(LARGE), site.context(PORTRAIT, color_scheme="dark")]
     try:
         chair = open_meeting(site, contexts[0], "chair")
         ruth = open_meeting(site, contexts[1], "member")
@@ -331,6 +332,9 @@ def test_a_member_who_declares_an_interest_leaves_the_queue_and_loses_the_panel(
         chair.locator(f"#item-{finance.pk}").get_by_role("button", name="Make current").tap()
         ruth.get_by_role("button", name="Ask to speak").tap()
         expect(chair.locator("[data-debate-queue] li")).to_contain_text("Ruth Hammond")
+        expect(ruth.locator("[data-debate-mine]")).to_have_text("You are next to speak")
+        screenshot(chair, "debate-chair-queue-1024x1366")
+        screenshot(ruth, "debate-member-dark-820x1180")
 
         item = ruth.locator(f"#item-{finance.pk}")
         item.locator("summary", has_text="Declare an interest").tap()
