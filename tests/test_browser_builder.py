@@ -166,6 +166,13 @@ def test_secretary_enrols_builds_an_agenda_and_publishes(site: Site) -> None:
     _go(page, page.get_by_role("link", name="Preview and publish…"))
     assert "What each person will see" in page.locator("main").inner_text()
     site.screenshot(page, "publish-preview-820x1180")
+    # Before publishing, the secretary sees the meeting exactly as the observer will: no Part B.
+    _go(page, page.get_by_role("link", name="Tom Whitaker"))
+    assert "What Tom Whitaker sees" in page.locator("main").inner_text()
+    agenda = page.locator(".agenda").inner_text()
+    assert "Finance report" in agenda and "Property acquisition" not in agenda
+    site.screenshot(page, "view-as-observer-820x1180")
+    page.go_back()
     _go(page, page.get_by_role("button", name="Publish now"))
     assert "Published" in page.locator("main").inner_text()
     context.close()
@@ -183,6 +190,56 @@ def test_secretary_enrols_builds_an_agenda_and_publishes(site: Site) -> None:
     assert len(items) == 12 and "Property acquisition" in items[0] and "Fundraising plan" in items[-1]
     assert member.get_by_role("link", name="Management accounts").is_visible()
     member.context.close()
+
+    # A corrected version 2 of the accounts; Ruth (a member, at 820x1180) opens it, saves the
+    # meeting on her iPad, and reads it offline from the offline home.
+    from documents import services as document_services
+    from documents.models import Paper
+    from meetings.models import Meeting, Notice
+
+    meeting = Meeting.objects.get(title="June board meeting")
+    accounts = Paper.objects.get(item__meeting=meeting, title="Management accounts")
+    document_services.paper_version_add(
+        actor=site.world.secretary, paper=accounts, data=make_pdf(["Accounts (corrected)", "p2", "p3"])
+    )
+    reader_context = site.context()
+    ruth = reader_context.new_page()
+    site.sign_in(ruth, "member")
+    ruth.goto(site.at(f"/papers/{accounts.pk}/read"))
+    ruth.locator("[data-reader][data-ready=true]").wait_for(timeout=30_000)
+    ruth.goto(site.at(f"/meetings/{meeting.pk}/"))
+    ruth.evaluate("async () => { await navigator.serviceWorker.ready; }")
+    box = ruth.locator(f'[data-offline-meeting="{meeting.pk}"]')
+    box.get_by_role("button", name="Make available offline").tap()
+    box.locator("[data-offline-status]", has_text="Available offline").wait_for(timeout=60_000)
+    ruth.reload()
+    ruth.evaluate("async () => { await navigator.serviceWorker.ready; }")
+    reader_context.set_offline(True)
+    ruth.goto(site.at("/"))
+    saved = ruth.locator("[data-offline-list] li")
+    saved.first.wait_for()
+    with ruth.expect_navigation():
+        saved.get_by_role("link", name="June board meeting").tap()
+    assert "Management accounts" in ruth.locator(".agenda").inner_text()
+    site.screenshot(ruth, "story-offline-meeting-820x1180")
+    reader_context.close()
+
+    # The secretary sees who has not opened version 2 and reminds them with one tap.
+    secretary = site.context().new_page()
+    site.sign_in_with_code(secretary, "secretary")
+    secretary.goto(site.at(f"/meetings/{meeting.pk}/reading/"))
+    matrix = secretary.locator("table.read-status").inner_text()
+    assert "Management accounts" in matrix and "v2" in matrix
+    site.screenshot(secretary, "story-read-status-820x1180")
+    _go(secretary, secretary.get_by_role("button", name=re.compile("Management accounts version 2")))
+    assert re.search(r"Reminded \d+ (person|people)", secretary.locator("main").inner_text())
+    reminded = set(
+        Notice.objects.filter(kind=Notice.Kind.REMINDER, text__contains="Management accounts").values_list(
+            "user__username", flat=True
+        )
+    )
+    assert "member" not in reminded and {"chair", "observer"} <= reminded
+    secretary.context.close()
 
     observer = site.context().new_page()
     site.sign_in(observer, "observer")
