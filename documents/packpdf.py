@@ -500,9 +500,10 @@ def compose_front(
     ``layout`` is a PDF with each block on a page of its own, laid out once for every reader;
     ``geometry`` says where each block and its rows are (points from the top of its page).
     ``note`` (the pack's revision) is written at the foot of the cover, so that one rendered
-    cover serves every revision. Only the pages of the reader's blocks are copied in, each as
-    a form clipped to the block, so a block a reader may not see leaves nothing in their file. Page labels and links (to
-    ``LINK_SCHEME`` targets, made jumps by :func:`assemble`) are drawn here.
+    cover serves every revision. Only the layout pages holding the reader's blocks are copied
+    in, each placed as a form clipped to one block; a block some reader may not see is on a
+    layout page of its own (``packs.agenda_layout``), so it leaves nothing in their file. Page
+    labels and links (to ``LINK_SCHEME`` targets, made jumps by :func:`assemble`) are drawn here.
     Returns the PDF and the page index of "agenda" and of each "item-<id>".
     """
     with Pdf.open(io.BytesIO(cover)) as out, Pdf.open(io.BytesIO(layout)) as src:

@@ -44,7 +44,7 @@ from django.utils import timezone
 from boardroom import audit, policy
 from boardroom.locks import ProcessLock, is_held
 from boardroom.policy import AnyUser
-from meetings.models import AgendaItem, Meeting, MeetingStatus, Notice, PackAdditions
+from meetings.models import AgendaItem, Declaration, Meeting, MeetingStatus, Notice, PackAdditions
 
 from . import packpdf
 from .localfiles import local_path
@@ -328,15 +328,34 @@ def _cover(html: str) -> bytes:
     return _COVERS[key]
 
 
+def withheld_items(manifest: dict[str, Any], meeting_id: int) -> set[int]:
+    """Items some reader of the meeting may not see: Part B, and items someone declared an
+    interest in (with their sub-items, as the policy recuses them). Every other item is in every
+    reader's cut."""
+    withheld = {item["id"] for item in manifest["items"] if item.get("confidential")}
+    withheld |= set(Declaration.objects.filter(item__meeting_id=meeting_id).values_list("item_id", flat=True))
+    for item in manifest["items"]:  # parents come before their sub-items
+        if item.get("parent") in withheld:
+            withheld.add(item["id"])
+    return withheld
+
+
 def agenda_layout(manifest: dict[str, Any], *, meeting_id: int = 0) -> tuple[bytes, dict[str, Any]]:
-    """Every agenda block of ``manifest`` laid out on a page of its own, and where each block and
-    row is: rendered once per state of the agenda (and template) and kept in storage, in the
-    meeting's folder, where a new state replaces the older ones (a withdrawn item's title must
-    not live on)."""
+    """Every agenda block of ``manifest`` laid out, and where each block and row is: rendered once
+    per state of the agenda (and template) and kept in storage, in the meeting's folder, where a
+    new state replaces the older ones (a withdrawn item's title must not live on).
+
+    A block that some reader may not see (``withheld_items``) is laid out on a page of its own,
+    so that a reader's file never holds it; the blocks everyone sees share pages, which makes a
+    long agenda a few pages of layout rather than one per item.
+    """
     context = {**front_context(manifest, list(manifest["items"]), None), "part": "agenda"}
+    withheld = withheld_items(manifest, meeting_id)
+    for row in context["items"]:
+        row["alone"] = row["id"] in withheld
     # What the blocks show, and nothing else: a paper's new version of the same length (or a new
     # revision number) leaves the layout as it was, so the next build reuses it.
-    shown = ("id", "number", "title", "purpose", "presenter", "minutes", "confidential", "depth")
+    shown = ("id", "number", "title", "purpose", "presenter", "minutes", "confidential", "depth", "alone")
     state = {
         "items": [
             {**{k: row[k] for k in shown}, "papers": [(p["id"], p["title"], p["pages"]) for p in row["papers"]]}

@@ -85,8 +85,23 @@ def test_cuts_share_one_layout_and_each_holds_only_its_items(layouts: list[int])
     assert "comment" not in "\n".join(page_texts(everyone)).lower()  # no template text leaks
     with pikepdf.open(io.BytesIO(observer)) as pdf:
         assert len(pdf.pages) > anchors["agenda"] + 1  # 40 items take more than one page
-        forms = {name for page in pdf.pages for name in page.Resources.get("/XObject", {})}
-    assert len(forms) == 1 + len(visible)  # the heading and the reader's blocks, nothing else
+        forms: dict[tuple[int, int], tuple[str, Any]] = {}
+        for page in pdf.pages:
+            for name, form in page.Resources.get("/XObject", {}).items():
+                forms[form.objgen] = (name, form)
+        # Blocks everyone sees share layout pages: far fewer forms than blocks.
+        assert len(forms) < len(visible) / 4
+        # Whole, unclipped, the layout pages in the observer's file hold nothing of Part B.
+        whole = pikepdf.new()
+        for name, form in forms.values():
+            box = [float(v) for v in form.BBox]
+            blank = whole.add_blank_page(page_size=(box[2] - box[0], box[3] - box[1]))
+            blank.Resources = pikepdf.Dictionary(XObject=pikepdf.Dictionary({name: whole.copy_foreign(form)}))
+            blank.Contents = whole.make_stream(f"1 0 0 1 {-box[0]} {-box[1]} cm {name} Do".encode())
+        buffer = io.BytesIO()
+        whole.save(buffer)
+    unclipped = "\n".join(page_texts(buffer.getvalue()))
+    assert "Paper 1.0" in unclipped and "Osprey" not in unclipped and "PART B" not in unclipped
     # Every paper's label follows its title; items are in order, each on the page the anchor says.
     for paper_id, (label,) in labels.items():
         assert f"Paper {paper_id // 100}.{paper_id % 100}" in text and label in text
@@ -109,3 +124,22 @@ def test_a_new_version_of_the_same_length_reuses_the_layout(layouts: list[int]) 
     assert len(layouts) == 2
     now = default_storage.listdir(f"{packs.LAYOUT_FOLDER}/7")[1]
     assert len(now) == len(kept) == 2 and not set(now) & set(kept)  # the older state's files are gone
+
+
+@pytest.mark.django_db
+def test_declared_items_and_their_sub_items_get_layout_pages_of_their_own(world: Any) -> None:
+    from meetings import services
+    from meetings.models import Declaration
+
+    item = services.agenda_item_add(actor=world.secretary, meeting=world.meeting, title="Leases")
+    manifest_items = [
+        {"id": item.pk, "confidential": False, "parent": None},
+        {"id": 90_001, "confidential": False, "parent": item.pk},
+        {"id": world.part_b_item.pk, "confidential": True, "parent": None},
+        {"id": 90_002, "confidential": False, "parent": None},
+    ]
+    assert packs.withheld_items({"items": manifest_items}, world.meeting.pk) & {item.pk, 90_001, 90_002} == set()
+    assert world.part_b_item.pk in packs.withheld_items({"items": manifest_items}, world.meeting.pk)
+    Declaration.objects.create(item=item, user=world.member, nature="Trustee of the tenant")
+    withheld = packs.withheld_items({"items": manifest_items}, world.meeting.pk)
+    assert {item.pk, 90_001, world.part_b_item.pk} <= withheld and 90_002 not in withheld
