@@ -28,7 +28,7 @@ help:
 	@echo "make run            install what is missing, migrate, load the demo data, serve on http://$(HOST):$(PORT)/"
 	@echo "make test           the whole test suite, embedded (SQLite, in-memory channel layer, files on disk)"
 	@echo "make test-services  the same suite on PostgreSQL, Redis and an S3 API (moto's S3 server)"
-	@echo "make lint           ruff check, ruff format --check, mypy, bandit, pip-audit, make bench-quick"
+	@echo "make lint           eslint and the JS unit tests, ruff, mypy, bandit, pip-audit, make bench-quick"
 	@echo "make bench          run every bench (python -m bench.<name>) and print its figures"
 	@echo "make bench-quick    every bench's short run: fails on a crash, prints an unmet target"
 	@echo "make mutate         mutation run over the access rules (slow, not in CI); writes docs/mutation.md"
@@ -67,7 +67,9 @@ test: setup
 test-services: setup
 	VENV=$(VENV) bash scripts/test-services.sh $(PYTEST_ARGS)
 
-lint: $(PY_STAMP)
+lint: $(PY_STAMP) $(NPM_STAMP)
+	npx --no-install eslint static/js tests/js eslint.config.mjs
+	node --test tests/js/
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy .

@@ -9,10 +9,6 @@ function csrfToken(form) {
   return input ? input.value : "";
 }
 
-function clock() {
-  return new Date().toLocaleTimeString("en-GB", { hour: "2-digit", minute: "2-digit", second: "2-digit" });
-}
-
 class MinuteEditor {
   constructor(form) {
     this.form = form;
@@ -99,10 +95,10 @@ class MinuteEditor {
       return;
     }
     this.saving = false;
-    let answer = {};
+    let answer;
     try {
       answer = await response.json();
-    } catch (error) {
+    } catch {
       answer = { error: "The server's answer could not be read." };
     }
     if (response.ok) {

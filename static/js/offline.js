@@ -163,7 +163,7 @@ async function reconcile() {
     await wipeAll();
     return;
   }
-  let owner = null;
+  let owner;
   try {
     owner = localStorage.getItem(USER_KEY);
   } catch {

@@ -61,7 +61,7 @@ async function slice(response, header) {
   const size = body.byteLength;
   if (!match) return new Response(body, { status: 200, headers: response.headers });
   let start = match[1] === "" ? size - Number(match[2]) : Number(match[1]);
-  let end = match[1] === "" || match[2] === "" ? size - 1 : Math.min(Number(match[2]), size - 1);
+  const end = match[1] === "" || match[2] === "" ? size - 1 : Math.min(Number(match[2]), size - 1);
   start = Math.max(0, start);
   if (start > end || start >= size) {
     return new Response(null, { status: 416, headers: { "Content-Range": `bytes */${size}` } });

@@ -47,7 +47,7 @@ function send(form, file, title, view) {
       view.state.textContent = `Uploading ${percent}%`;
     });
     xhr.addEventListener("load", () => {
-      let data = {};
+      let data;
       try {
         data = JSON.parse(xhr.responseText);
       } catch {
