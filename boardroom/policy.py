@@ -221,10 +221,14 @@ def _allowed(access: Access, obj: Model, action: Action) -> bool:
     if isinstance(obj, AgendaItem):
         return _item_rule(held, obj, action, access.recused)
     if isinstance(obj, Paper):
+        if obj.removed_at is not None:
+            return False  # in the bin: only restored (documents.services.paper_restore) or purged
         if action == Action.VIEW and obj.current_version_id is None and MANAGE_BOARD not in held:
             return False  # still processing, or refused: only those who manage the board see it
         return action in (Action.VIEW, Action.MANAGE) and _item_rule(held, obj.item, action, access.recused)
     if isinstance(obj, PaperVersion):
+        if obj.paper.removed_at is not None:
+            return False
         item = obj.paper.item
         return action in (Action.VIEW, Action.MANAGE) and _item_rule(held, item, action, access.recused)
     if isinstance(obj, Resolution):
@@ -241,7 +245,9 @@ def _allowed(access: Access, obj: Model, action: Action) -> bool:
 def _annotation_rule(access: Access, held: frozenset[str], annotation: Annotation, action: Action) -> bool:
     """Private annotations are their author's alone; shared ones are for whoever may read the paper.
     Only the author changes one (MANAGE), and only while they may still read the paper."""
-    if annotation.deleted_at is not None or not _item_rule(held, annotation.paper.item, Action.VIEW, access.recused):
+    if annotation.deleted_at is not None or annotation.paper.removed_at is not None:
+        return False
+    if not _item_rule(held, annotation.paper.item, Action.VIEW, access.recused):
         return False
     mine = annotation.author_id == access.user_id
     if action == Action.VIEW:
@@ -303,8 +309,13 @@ def _visibility_q(access: Access, model: type[Model], prefix: str = "") -> Q:
         )
     if model is Paper:
         managing = access.boards_with(MANAGE_BOARD)
-        return _visibility_q(access, AgendaItem, f"{prefix}item__") & (
-            Q(**{f"{prefix}current_version__isnull": False}) | Q(**{f"{prefix}item__meeting__board_id__in": managing})
+        return (
+            _visibility_q(access, AgendaItem, f"{prefix}item__")
+            & Q(**{f"{prefix}removed_at__isnull": True})
+            & (
+                Q(**{f"{prefix}current_version__isnull": False})
+                | Q(**{f"{prefix}item__meeting__board_id__in": managing})
+            )
         )
     if model is PaperVersion:
         return _visibility_q(access, Paper, f"{prefix}paper__")
@@ -319,6 +330,7 @@ def _visibility_q(access: Access, model: type[Model], prefix: str = "") -> Q:
     if model is Annotation:
         return (
             _visibility_q(access, AgendaItem, f"{prefix}paper__item__")
+            & Q(**{f"{prefix}paper__removed_at__isnull": True})
             & Q(**{f"{prefix}deleted_at__isnull": True})
             & (Q(**{f"{prefix}visibility": Visibility.SHARED}) | Q(**{f"{prefix}author_id": access.user_id}))
         )
@@ -432,7 +444,11 @@ def _public_q(model: type[Model], prefix: str = "") -> Q:
             & (Q(**{f"{prefix}parent__isnull": True}) | Q(**{f"{prefix}parent__confidential": False}))
         )
     if model is Paper:
-        return _public_q(AgendaItem, f"{prefix}item__") & Q(**{f"{prefix}current_version__isnull": False})
+        return (
+            _public_q(AgendaItem, f"{prefix}item__")
+            & Q(**{f"{prefix}current_version__isnull": False})
+            & Q(**{f"{prefix}removed_at__isnull": True})
+        )
     if model is PaperVersion:
         # Only the version members read now: earlier versions stay with those who manage the board.
         return _public_q(Paper, f"{prefix}paper__") & Q(**{f"{prefix}paper__current_version": F(f"{prefix}pk")})

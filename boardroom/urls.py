@@ -3,7 +3,7 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.urls import include, path
 
-from documents import annotation_views, offline_views, pack_views, reader_views, reading_views
+from documents import annotation_views, bin_views, offline_views, pack_views, reader_views, reading_views
 from documents import views as document_views
 from meetings import builder, calendar, mentions, resolutions
 from meetings import views as meeting_views
@@ -82,6 +82,9 @@ urlpatterns = [
     path("readyz", views.readyz, name="readyz"),
     path("sw.js", offline_views.service_worker, name="service_worker"),
     path("meetings/<int:pk>/reading/", reading_views.read_status, name="read_status"),
+    path("meetings/<int:pk>/bin/", bin_views.paper_bin, name="paper_bin"),
+    path("meetings/<int:pk>/bin/<int:paper_pk>/restore/", bin_views.paper_bin_restore, name="paper_bin_restore"),
+    path("meetings/<int:pk>/bin/<int:paper_pk>/delete/", bin_views.paper_bin_delete, name="paper_bin_delete"),
     path("meetings/<int:pk>/reading/remind/", reading_views.remind, name="read_remind"),
     path("offline/keep.json", offline_views.offline_keep, name="offline_keep"),
     path("offline/", offline_views.offline_home, name="offline_home"),

@@ -32,6 +32,17 @@ class VersionStatus(models.TextChoices):
     REFUSED = "refused", "Refused"
 
 
+BIN_DAYS = 30
+
+
+class PaperManager(models.Manager["Paper"]):
+    """Papers on the agenda: a removed paper waits in the meeting's bin (``Paper.with_bin``) for
+    ``BIN_DAYS`` and is out of every list, pack, search and download meanwhile."""
+
+    def get_queryset(self) -> models.QuerySet[Paper]:
+        return super().get_queryset().filter(removed_at__isnull=True)
+
+
 class Paper(models.Model):
     item = models.ForeignKey(AgendaItem, on_delete=models.CASCADE, related_name="papers")
     title = models.CharField(max_length=300)
@@ -41,9 +52,19 @@ class Paper(models.Model):
     current_version = models.OneToOneField(
         "PaperVersion", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    # Set while the paper is in the bin (removed from the agenda, restorable until purged).
+    removed_at = models.DateTimeField(null=True, blank=True)
+    removed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    with_bin = models.Manager()  # every paper, those in the bin too (the bin and its purge only)
+    objects = PaperManager()
 
     class Meta:
         ordering = ["item", "position", "pk"]
+        default_manager_name = "objects"
+        base_manager_name = "with_bin"
 
     def __str__(self) -> str:
         return self.title

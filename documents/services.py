@@ -29,7 +29,7 @@ from meetings.models import AgendaItem, MeetingStatus
 from search import tasks as search_tasks
 
 from . import ingest, packs
-from .models import Comment, PageText, Paper, PaperVersion, VersionStatus
+from .models import BIN_DAYS, Comment, PageText, Paper, PaperVersion, VersionStatus
 
 logger = logging.getLogger(__name__)
 
@@ -466,18 +466,80 @@ def paper_version_refuse(*, version: PaperVersion, reason: str) -> PaperVersion:
 
 
 @transaction.atomic
-def paper_delete(*, actor: User | None, paper: Paper) -> None:
-    """Remove a paper with all its versions and every stored file (after commit)."""
+def paper_remove(*, actor: User | None, paper: Paper) -> Paper:
+    """Take a paper off the agenda into the meeting's bin: out of every list, pack, search and
+    download at once, restorable for ``BIN_DAYS`` days, then deleted with its files."""
     if actor is None or not policy.can(actor, Action.MANAGE, paper):
         raise PermissionDenied("Not allowed to remove this paper.")
-    keys = [key for version in paper.versions.all() for key in version.stored_keys()]
     meeting = paper.item.meeting
-    board_id = meeting.board_id
-    audit.record("paper.deleted", actor=actor, obj=paper, board_id=board_id, title=paper.title)
-    Paper.objects.filter(pk=paper.pk).update(current_version=None)
-    paper.delete()
+    updated = Paper.objects.filter(pk=paper.pk, removed_at__isnull=True).update(
+        removed_at=timezone.now(), removed_by=actor
+    )
+    if updated:  # a second tap on Remove changes nothing
+        audit.record("paper.removed", actor=actor, obj=paper, board_id=meeting.board_id, title=paper.title)
+        search_tasks.schedule_paper(paper.pk)  # no longer on the agenda: its entries go
+        packs.schedule(meeting)
+    paper.refresh_from_db()
+    return paper
+
+
+@transaction.atomic
+def paper_restore(*, actor: User | None, paper: Paper) -> Paper:
+    """Put a paper from the bin back on its item, as the last of its papers."""
+    meeting = paper.item.meeting
+    if actor is None or not policy.can(actor, Action.MANAGE, meeting):
+        raise PermissionDenied("Not allowed to restore this paper.")
+    if paper.removed_at is None:
+        return paper
+    if not AgendaItem.objects.filter(pk=paper.item_id).exists():
+        raise ValidationError("Its agenda item was deleted, so the paper cannot go back.")
+    last = Paper.objects.filter(item_id=paper.item_id).aggregate(top=Max("position"))["top"] or 0
+    Paper.with_bin.filter(pk=paper.pk).update(removed_at=None, removed_by=None, position=last + 1)
+    audit.record("paper.restored", actor=actor, obj=paper, board_id=meeting.board_id, title=paper.title)
+    search_tasks.schedule_paper(paper.pk)
     packs.schedule(meeting)
+    paper.refresh_from_db()
+    return paper
+
+
+def binned_papers(meeting: Any) -> list[Paper]:
+    """The meeting's papers in the bin, most recently removed first (for those who manage it)."""
+    return list(
+        Paper.with_bin.filter(item__meeting=meeting, removed_at__isnull=False)
+        .select_related("item", "removed_by", "current_version")
+        .order_by("-removed_at")
+    )
+
+
+@transaction.atomic
+def paper_delete(*, actor: User | None, paper: Paper) -> None:
+    """Delete a paper for good, with all its versions and every stored file (after commit):
+    "Delete now" in the bin, or the bin's purge (``actor`` None) when its days are up."""
+    meeting = paper.item.meeting
+    if actor is not None:
+        allowed = policy.can(actor, Action.MANAGE, meeting if paper.removed_at is not None else paper)
+        if not allowed:
+            raise PermissionDenied("Not allowed to remove this paper.")
+    keys = [key for version in paper.versions.all() for key in version.stored_keys()]
+    board_id = meeting.board_id
+    label = "" if actor else "bin"
+    audit.record("paper.deleted", actor=actor, actor_label=label, obj=paper, board_id=board_id, title=paper.title)
+    Paper.with_bin.filter(pk=paper.pk).update(current_version=None)
+    was_on_agenda = paper.removed_at is None
+    paper.delete()
+    if was_on_agenda:
+        packs.schedule(meeting)
     transaction.on_commit(lambda: delete_stored(keys))
+
+
+def purge_bin(*, now: dt.datetime | None = None) -> int:
+    """Delete the papers that have been in a bin for ``BIN_DAYS`` days; returns how many."""
+    cutoff = (now or timezone.now()) - dt.timedelta(days=BIN_DAYS)
+    count = 0
+    for paper in Paper.with_bin.filter(removed_at__lt=cutoff).select_related("item__meeting"):
+        paper_delete(actor=None, paper=paper)
+        count += 1
+    return count
 
 
 @transaction.atomic

@@ -24,7 +24,7 @@ from boardroom import policy
 from boardroom.policy import Action
 from documents import pack_views
 from documents import services as document_services
-from documents.models import Paper, PaperRead, PaperVersion
+from documents.models import BIN_DAYS, Paper, PaperRead, PaperVersion
 
 from . import selectors, services
 from .forms import AgendaItemForm, MeetingForm
@@ -90,6 +90,7 @@ def builder(request: HttpRequest, pk: int) -> HttpResponse:
             "items": items,
             "others": others,
             "people": selectors.seated_people(meeting.board),
+            "binned": Paper.with_bin.filter(item__meeting=meeting, removed_at__isnull=False).count(),
             "add_form": AgendaItemForm(meeting=meeting),
             "total_minutes": sum(i.duration_minutes for i in items),
             "editable": meeting.status not in (MeetingStatus.CLOSED, MeetingStatus.MINUTED),
@@ -414,7 +415,13 @@ def paper_move(request: HttpRequest, pk: int, paper_pk: int) -> HttpResponse:
 @require_POST
 def paper_remove(request: HttpRequest, pk: int, paper_pk: int) -> HttpResponse:
     meeting = _meeting(request, pk)
+    binned = Paper.with_bin.filter(item__meeting=meeting, pk=paper_pk, removed_at__isnull=False).first()
+    if binned is not None:  # a second tap, or two secretaries at once
+        messages.info(request, f"“{binned.title}” is already in the bin.")
+        return HttpResponseRedirect(_builder_url(meeting, f"item-{binned.item_id}"))
     paper = _paper(meeting, paper_pk)
-    document_services.paper_delete(actor=_user(request), paper=paper)
-    messages.success(request, f"Removed “{paper.title}” and all its versions.")
+    document_services.paper_remove(actor=_user(request), paper=paper)
+    messages.success(
+        request, f"Removed “{paper.title}”: it is in the bin for {BIN_DAYS} days if you need to put it back."
+    )
     return HttpResponseRedirect(_builder_url(meeting, f"item-{paper.item_id}"))

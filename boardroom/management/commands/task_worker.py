@@ -27,7 +27,7 @@ logger = logging.getLogger("boardroom.taskrecovery")
 
 # Jobs that fall due by the clock. Each is safe to run twice; the scheduled-jobs lock keeps it to
 # one worker at a time all the same.
-SCHEDULED = ("close_resolutions", "send_notices")
+SCHEDULED = ("close_resolutions", "send_notices", "purge_bin")
 PRUNE_EVERY = 24 * 60 * 60
 
 
@@ -48,7 +48,7 @@ class Command(DbWorkerCommand):
             type=float,
             default=60.0,
             help=(
-                "Seconds between runs of close_resolutions and send_notices, and daily pruning of "
+                "Seconds between runs of close_resolutions, send_notices and purge_bin, and daily pruning of "
                 "finished task rows (default: 60; 0: never, e.g. when cron runs them)."
             ),
         )
