@@ -66,6 +66,12 @@ export function setupDebate(ctx) {
     return Number.isNaN(t) ? null : t;
   }
 
+  // The template gives the meeting's planned times as Unix seconds (any browser parses them).
+  function epoch(seconds) {
+    const n = Number(seconds);
+    return seconds && Number.isFinite(n) ? n * 1000 : null;
+  }
+
   function snapshot(data) {
     return {
       queue: Array.isArray(data && data.queue) ? data.queue : [],
@@ -225,8 +231,8 @@ export function setupDebate(ctx) {
     const leftHere = Math.max(0, share[at] * 60 - elapsed);
     const after = share.slice(at + 1).reduce((sum, n) => sum + n, 0);
     const expected = Date.now() + leftHere * 1000 + after * 60_000;
-    const starts = parseTime(panel.dataset.startsAt);
-    const plannedEnd = parseTime(panel.dataset.endsAt) ?? (starts === null ? null : starts + total * 60_000);
+    const starts = epoch(panel.dataset.startsAt);
+    const plannedEnd = epoch(panel.dataset.endsAt) ?? (starts === null ? null : starts + total * 60_000);
     let text = `Expected end ${hhmm(expected)}`;
     let late = 0;
     // Compared with the planned end only on the day itself (a meeting held on another day than
