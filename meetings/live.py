@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from typing import TypeVar
 
@@ -16,7 +16,18 @@ from boardroom.policy import Action
 from documents.models import Comment, Paper
 
 from . import events, frames
-from .models import AgendaItem, Audience, Meeting, MeetingEvent, MeetingStatus, Membership, Motion
+from .models import (
+    AgendaItem,
+    Audience,
+    Declaration,
+    Meeting,
+    MeetingEvent,
+    MeetingStatus,
+    Membership,
+    Motion,
+    SpeakerRequest,
+)
+from .services._common import DECLARED
 
 M = TypeVar("M", bound=Model)
 
@@ -98,13 +109,107 @@ def events_after(meeting_id: int, after: int, limit: int = 500) -> list[MeetingE
 
 
 def meeting_state(meeting_id: int, view: SocketView) -> dict[str, object]:
-    """The meeting as it stands, sent once when a socket opens."""
-    meeting = Meeting.objects.get(pk=meeting_id)
+    """The meeting as it stands, sent once when a socket opens (docs/live-protocol.md, "The state frame")."""
+    meeting = Meeting.objects.select_related("board", "adjourned_by", "current_item").get(pk=meeting_id)
+    user = User.objects.get(pk=view.user_id)
+    return build_state(user, meeting, view.items)
+
+
+_UNREAD: object = object()
+
+
+def build_state(
+    user: User,
+    meeting: Meeting,
+    visible: Collection[int],
+    *,
+    current_item: AgendaItem | None = None,
+    open_motion: Motion | None | object = _UNREAD,
+) -> dict[str, object]:
+    """Everything a client needs to rebuild the live page, read from the database for ``user``.
+
+    ``visible``: the ids of the meeting's items the user may see (the socket's view, or the
+    page's agenda). The page passes what it has already read (the current item, the open vote)
+    so the first paint costs no query twice; parts that cannot apply (a vote when none is open,
+    the speakers' queue when the meeting is not live) cost none at all.
+    """
+    from . import services
+
+    live = meeting.status == MeetingStatus.LIVE
+    current_id = meeting.current_item_id
+    current_visible = current_id is not None and current_id in visible
+    current = current_item if current_item is not None and current_item.pk == current_id else None
+    if current is None and current_id is not None:
+        current = meeting.current_item
+    privileged = policy.can(user, Action.CHAIR, meeting) or policy.can(user, Action.MANAGE, meeting)
+
+    quorum = None
+    if live or (privileged and meeting.status != MeetingStatus.DRAFT):
+        quorum = services.quorum_state(meeting=meeting, item=current)
+
+    presenter = None
+    if live and current_visible and meeting.current_since is not None:
+        shown = (
+            MeetingEvent.objects.filter(
+                meeting=meeting, type="presenter.page", item_id=current_id, created_at__gte=meeting.current_since
+            )
+            .select_related("actor")
+            .order_by("-seq")
+            .first()
+        )
+        if shown is not None:
+            who = shown.actor
+            presenter = {
+                "paper": shown.data.get("paper"),
+                "page": shown.data.get("page"),
+                "item": current_id,
+                "presenter": {"id": who.pk, "name": who.get_full_name() or who.get_username()} if who else None,
+            }
+
+    declarations: list[dict[str, object]] = []
+    # Anyone else sees only their own declarations; someone who has declared nothing anywhere
+    # (the policy already knows) costs no query.
+    if privileged or policy.access_for(user).recused:
+        found = Declaration.objects.filter(item__meeting=meeting).select_related("user", "recorded_by")
+        if not privileged:
+            found = found.filter(user=user)
+        declarations = [services.declaration_data(d) for d in found.order_by("item__sort_key", "created_at")]
+    my_recusals = sorted({d["item"] for d in declarations if d["user"]["id"] == user.pk})  # type: ignore[index]
+
+    if open_motion is _UNREAD:
+        open_motion = (
+            Motion.objects.filter(item__meeting=meeting, status=Motion.Status.OPEN)
+            .select_related("item__meeting", "mover", "seconder")
+            .first()
+        )
+    vote = None
+    if isinstance(open_motion, Motion) and open_motion.item_id in visible:
+        ballots = dict(open_motion.ballots.values_list("user_id", "choice"))
+        vote = {
+            **services.opened_data(open_motion),
+            "cast": len(ballots),
+            "voted": sorted(ballots),
+            "mine": ballots.get(user.pk),
+        }
+
+    speakers = None
+    if live and current_visible and current_id is not None:
+        snapshot = services.speakers_snapshot(current_id)
+        speakers = {"queue": snapshot["queue"], "floor": snapshot["floor"]}
+
     return {
         "type": "state",
         "seq": meeting.last_seq,
         "status": meeting.status,
-        "current_item": meeting.current_item_id,
+        "current_item": current_id,
+        "current_since": meeting.current_since if current_id is not None else None,
+        "adjourned": services.adjourned_data(meeting),
+        "quorum": quorum,
+        "presenter": presenter,
+        "declarations": declarations,
+        "vote": vote,
+        "speakers": speakers,
+        "my_recusals": my_recusals,
     }
 
 
@@ -131,7 +236,7 @@ def device_label(headers: list[tuple[bytes, bytes]]) -> str:
 def _visible_meeting(user: User, meeting_id: int) -> Meeting:
     meeting = policy.visible(user, Meeting.objects.filter(pk=meeting_id)).first()
     if meeting is None:
-        raise PermissionDenied("No such meeting.")
+        raise PermissionDenied("You may not see this meeting.")
     return meeting
 
 
@@ -158,7 +263,10 @@ def current_item_from_frame(
     if item_id is not None:
         item = policy.visible(user, AgendaItem.objects.filter(meeting=meeting, pk=item_id)).first()
         if item is None:
-            raise ValidationError("That item is not on this agenda.")
+            refused = _hidden_item_refusal(user, meeting_id, item_id)
+            if refused == DECLARED:
+                raise PermissionDenied(refused)
+            raise ValidationError(refused)
     meeting = services.meeting_set_current_item(actor=user, meeting=meeting, item=item, client_id=client_id)
     return {"meeting": meeting.pk, "current_item": meeting.current_item_id}
 
@@ -186,11 +294,20 @@ def close_from_frame(user: User, meeting_id: int, frame: dict[str, object], clie
     return _advance(user, meeting_id, MeetingStatus.CLOSED, client_id)
 
 
+def _hidden_item_refusal(user: User, meeting_id: int, item_id: int) -> str:
+    """Why an item of this meeting is not there for the user: their own declaration says so; an item
+    they may not see at all (Part B for an observer) is simply not on their agenda."""
+    item = AgendaItem.objects.filter(meeting_id=meeting_id, pk=item_id).first()
+    if item is not None and item.pk in policy.access_for(user).recused:
+        return DECLARED
+    return "That item is not on this agenda."
+
+
 def _visible_item(user: User, meeting_id: int, frame: dict[str, object]) -> AgendaItem:
     item_id = frames.required_int(frame, "item")
     item = policy.visible(user, AgendaItem.objects.filter(meeting_id=meeting_id, pk=item_id)).first()
     if item is None:
-        raise PermissionDenied("No such item.")
+        raise PermissionDenied(_hidden_item_refusal(user, meeting_id, item_id))
     return item
 
 
@@ -249,7 +366,16 @@ def vote_open_from_frame(
         raise ValidationError('"options" must be a list of texts.')
     if not isinstance(secret, bool):
         raise ValidationError('"secret" must be true or false.')
-    motion = services.motion_open(actor=user, item=item, text=text, options=options, secret=secret, client_id=client_id)
+    motion = services.motion_open(
+        actor=user,
+        item=item,
+        text=text,
+        options=options,
+        secret=secret,
+        mover=frames.optional_int(frame, "mover"),
+        seconder=frames.optional_int(frame, "seconder"),
+        client_id=client_id,
+    )
     return services.motion_data(motion)
 
 
@@ -258,6 +384,9 @@ def _on_visible_item(user: User, meeting_id: int, queryset: QuerySet[M], pk: int
     items = policy.visible(user, AgendaItem.objects.filter(meeting_id=meeting_id))
     found = queryset.filter(pk=pk, item__in=items).first()
     if found is None:
+        hidden = queryset.filter(pk=pk, item__meeting_id=meeting_id).values_list("item_id", flat=True).first()
+        if hidden is not None and hidden in policy.access_for(user).recused:
+            raise PermissionDenied(DECLARED)
         raise PermissionDenied(missing)
     return found
 
@@ -290,6 +419,95 @@ def vote_close_from_frame(
     policy.forget(user)
     motion = services.motion_close(actor=user, motion=_visible_motion(user, meeting_id, frame), client_id=client_id)
     return services.motion_data(motion)
+
+
+def vote_casting_from_frame(
+    user: User, meeting_id: int, frame: dict[str, object], client_id: uuid.UUID
+) -> dict[str, object]:
+    from . import services
+
+    policy.forget(user)
+    choice = frame.get("choice")
+    if not isinstance(choice, str):
+        raise ValidationError('"choice" must be text.')
+    motion = services.vote_casting(
+        actor=user, motion=_visible_motion(user, meeting_id, frame), choice=choice, client_id=client_id
+    )
+    return services.motion_data(motion)
+
+
+def _adjourn(user: User, meeting_id: int, adjourn: bool, client_id: uuid.UUID) -> dict[str, object]:
+    from . import services
+
+    policy.forget(user)
+    meeting = services.meeting_adjourn(
+        actor=user, meeting=_visible_meeting(user, meeting_id), adjourn=adjourn, client_id=client_id
+    )
+    return {"meeting": meeting.pk, "adjourned": services.adjourned_data(meeting)}
+
+
+def adjourn_from_frame(
+    user: User, meeting_id: int, frame: dict[str, object], client_id: uuid.UUID
+) -> dict[str, object]:
+    return _adjourn(user, meeting_id, True, client_id)
+
+
+def resume_from_frame(user: User, meeting_id: int, frame: dict[str, object], client_id: uuid.UUID) -> dict[str, object]:
+    return _adjourn(user, meeting_id, False, client_id)
+
+
+def _speaker_request(user: User, meeting_id: int, frame: dict[str, object]) -> SpeakerRequest:
+    return _on_visible_item(
+        user,
+        meeting_id,
+        SpeakerRequest.objects.select_related("item__meeting"),
+        frames.required_int(frame, "request"),
+        "That request to speak is not on this agenda.",
+    )
+
+
+def speaker_request_from_frame(
+    user: User, meeting_id: int, frame: dict[str, object], client_id: uuid.UUID
+) -> dict[str, object]:
+    from . import services
+
+    policy.forget(user)
+    item = _visible_item(user, meeting_id, frame)
+    return services.speaker_request(actor=user, item=item, client_id=client_id)
+
+
+def speaker_withdraw_from_frame(
+    user: User, meeting_id: int, frame: dict[str, object], client_id: uuid.UUID
+) -> dict[str, object]:
+    from . import services
+
+    policy.forget(user)
+    request = _speaker_request(user, meeting_id, frame)
+    return services.speaker_withdraw(actor=user, request=request, client_id=client_id)
+
+
+def speaker_give_from_frame(
+    user: User, meeting_id: int, frame: dict[str, object], client_id: uuid.UUID
+) -> dict[str, object]:
+    from . import services
+
+    policy.forget(user)
+    request = _speaker_request(user, meeting_id, frame)
+    return services.speaker_give(actor=user, request=request, client_id=client_id)
+
+
+def speaker_done_from_frame(
+    user: User, meeting_id: int, frame: dict[str, object], client_id: uuid.UUID
+) -> dict[str, object]:
+    from . import services
+
+    policy.forget(user)
+    meeting = _visible_meeting(user, meeting_id)
+    item = None
+    if frames.optional_int(frame, "item") is not None:
+        item = _visible_item(user, meeting_id, frame)
+    snapshot = services.speaker_done(actor=user, meeting=meeting, item=item, client_id=client_id)
+    return snapshot or {"item": None, "queue": [], "floor": None}
 
 
 def comment_from_frame(
@@ -352,4 +570,11 @@ COMMANDS: dict[str, Command] = {
     "vote.open": vote_open_from_frame,
     "vote.cast": vote_cast_from_frame,
     "vote.close": vote_close_from_frame,
+    "vote.casting": vote_casting_from_frame,
+    "meeting.adjourn": adjourn_from_frame,
+    "meeting.resume": resume_from_frame,
+    "speaker.request": speaker_request_from_frame,
+    "speaker.withdraw": speaker_withdraw_from_frame,
+    "speaker.give": speaker_give_from_frame,
+    "speaker.done": speaker_done_from_frame,
 }

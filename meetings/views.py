@@ -16,12 +16,11 @@ from boardroom.policy import Action
 from documents import packs
 from documents.models import Comment
 
-from . import notices, selectors, services
+from . import live, notices, selectors, services
 from .models import (
     AgendaItem,
     Attendance,
     AttendanceStatus,
-    Ballot,
     Board,
     Meeting,
     MeetingStatus,
@@ -99,20 +98,14 @@ def _live_page_context(user: User, meeting: Meeting, items: list[AgendaItem]) ->
     for comment in comments:
         by_id[comment.item_id].live_comments.append(comment)  # type: ignore[attr-defined]
     open_motion: Motion | None = None
-    for motion in Motion.objects.filter(item_id__in=list(by_id)).order_by("opened_at", "pk"):
+    motions = Motion.objects.filter(item_id__in=list(by_id)).select_related("mover", "seconder")
+    for motion in motions.order_by("opened_at", "pk"):
         if motion.status == Motion.Status.OPEN:
             open_motion = motion
+            motion.item = by_id[motion.item_id]  # already read, with its meeting
+            motion.item.meeting = meeting
         else:
             by_id[motion.item_id].closed_motions.append(motion)  # type: ignore[attr-defined]
-    vote: dict[str, Any] | None = None
-    if open_motion is not None:
-        mine = Ballot.objects.filter(motion=open_motion, user=user).values_list("choice", flat=True).first()
-        vote = {
-            **services.motion_data(open_motion),
-            "eligible": len(services.vote_eligible_ids(open_motion)),
-            "cast": open_motion.ballots.count(),
-            "mine": mine,
-        }
     current = by_id.get(meeting.current_item_id) if meeting.current_item_id else None
     can_chair = policy.can(user, Action.CHAIR, meeting)
     can_manage = policy.can(user, Action.MANAGE, meeting)
@@ -136,7 +129,11 @@ def _live_page_context(user: User, meeting: Meeting, items: list[AgendaItem]) ->
             }
             for seat in seats
         ]
-        quorum = services.quorum_state(meeting=meeting, item=current)
+    # The same state the socket sends when it opens (docs/live-protocol.md), so the first paint
+    # needs no socket. The open vote and the current item are the ones read above.
+    state = live.build_state(user, meeting, by_id.keys(), current_item=current, open_motion=open_motion)
+    if can_manage and meeting.status != MeetingStatus.DRAFT:
+        quorum = state["quorum"]  # type: ignore[assignment]
     return {
         "current_item": current,
         "current_hidden": meeting.current_item_id is not None and current is None,
@@ -156,8 +153,9 @@ def _live_page_context(user: User, meeting: Meeting, items: list[AgendaItem]) ->
             "canChair": can_chair,
             "canManage": can_manage,
             "mayVote": user.pk in services.voting_member_ids(meeting),
-            "vote": vote,
+            "vote": state["vote"],
             "quorum": quorum,
+            "state": state,
         },
     }
 

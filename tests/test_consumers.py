@@ -316,7 +316,8 @@ async def test_the_chair_starts_the_meeting_and_moves_through_the_agenda(live_wo
     await chair.send_json_to({"type": "item.current", "id": str(uuid.uuid4()), "item": live_world.part_b_item.pk})
     for socket in (member, observer):
         event = await _frame(socket)
-        assert event["event"] == "meeting.current_item" and event["data"] == {"item": live_world.part_b_item.pk}
+        assert event["event"] == "meeting.current_item" and event["data"]["item"] == live_world.part_b_item.pk
+        assert event["data"]["since"]
     count = await database_sync_to_async(
         MeetingEvent.objects.filter(type="meeting.status", data__status="live").count
     )()

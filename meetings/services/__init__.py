@@ -8,4 +8,5 @@ from .agenda import *  # noqa: F403
 from .attendance import *  # noqa: F403
 from .boards import *  # noqa: F403
 from .chair import *  # noqa: F403
+from .debate import *  # noqa: F403
 from .votes import *  # noqa: F403

@@ -84,19 +84,36 @@ STATUS_FLOW = {
 }
 
 
+def _cannot_become(meeting: Meeting, to: str) -> str:
+    """Why ``meeting`` cannot move to status ``to`` now, in words."""
+    if meeting.status in (MeetingStatus.CLOSED, MeetingStatus.MINUTED) and to != MeetingStatus.MINUTED:
+        return "The meeting is closed."
+    if meeting.status == MeetingStatus.DRAFT:
+        return "The meeting has not been published yet."
+    if to == MeetingStatus.LIVE and meeting.status == MeetingStatus.LIVE:
+        return "The meeting has already started."
+    if to == MeetingStatus.CLOSED and meeting.status == MeetingStatus.PUBLISHED:
+        return "The meeting has not started."
+    return f"A {meeting.get_status_display().lower()} meeting cannot become {to}."
+
+
 @transaction.atomic
 def meeting_advance(*, actor: User | None, meeting: Meeting, to: str, client_id: uuid.UUID | None = None) -> Meeting:
     """Move a meeting to its next status: publish (secretary), start and close (chair), minute."""
     meeting = Meeting.objects.select_for_update().get(pk=meeting.pk)
     if STATUS_FLOW.get(MeetingStatus(meeting.status)) != to:
-        raise ValidationError(f"A {meeting.get_status_display().lower()} meeting cannot become {to}.")
+        raise ValidationError(_cannot_become(meeting, to))
     needed = Action.CHAIR if to in (MeetingStatus.LIVE, MeetingStatus.CLOSED) else Action.PUBLISH
     _require(actor, needed, meeting)
     meeting.status = to
     fields = ["status", "updated_at"]
-    if to == MeetingStatus.CLOSED and meeting.current_item_id is not None:
+    if to == MeetingStatus.CLOSED:
+        # Nothing is under discussion and nothing is adjourned once the meeting has closed.
         meeting.current_item = None
-        fields.append("current_item")
+        meeting.current_since = None
+        meeting.adjourned_at = None
+        meeting.adjourned_by = None
+        fields += ["current_item", "current_since", "adjourned_at", "adjourned_by"]
     meeting.save(update_fields=fields)
     audit.record("meeting.status", actor=actor, obj=meeting, board_id=meeting.board_id, status=to)
     if to == MeetingStatus.PUBLISHED:

@@ -25,13 +25,14 @@ from ..models import (
     Membership,
     Role,
 )
-from ._common import _require
+from ._common import _require, refusal, status_refusal
 
 # --- declarations of interest ----------------------------------------------------------------
 
 
 __all__ = [
     "declaration_record",
+    "declaration_data",
     "VOTING_ROLES",
     "voting_member_ids",
     "quorum_state",
@@ -49,19 +50,24 @@ def declaration_record(
     item's papers, comments, votes and live events are withheld from the member at once (open
     sockets are told to re-check), and they leave the item's quorum and vote.
     """
-    existing = Declaration.objects.filter(item=item, user=user).first()
-    if existing is not None:
-        return existing
     meeting = item.meeting
     policy.forget(actor)
-    for_self = actor.pk == user.pk and policy.can(actor, Action.PARTICIPATE, item)
     on_behalf = policy.can(actor, Action.CHAIR, meeting) or policy.can(actor, Action.MANAGE, meeting)
+    existing = Declaration.objects.filter(item=item, user=user).first()
+    if existing is not None and (actor.pk == user.pk or on_behalf):
+        return existing  # declared already (a retried frame, or a second device)
+    for_self = actor.pk == user.pk and policy.can(actor, Action.PARTICIPATE, item)
     if not (for_self or on_behalf):
-        raise PermissionDenied("Only the member, the chair or the secretary can record this declaration.")
+        if actor.pk == user.pk:
+            raise PermissionDenied(refusal(actor, Action.PARTICIPATE, item))
+        raise PermissionDenied("Only the chair or the secretary can record a declaration for someone else.")
     if meeting.status not in (MeetingStatus.PUBLISHED, MeetingStatus.LIVE):
-        raise ValidationError("Declarations are made before or during the meeting.")
+        refused = status_refusal(meeting, live_only=False)
+        raise ValidationError(refused or "Declarations are made before or during the meeting.")
     if not Membership.objects.current().filter(user=user, board_id=meeting.board_id).exists():
         raise ValidationError("Only a member of the board can declare an interest.")
+    if existing is not None:
+        raise ValidationError("That member has already declared an interest in this item.")
     nature = nature.strip()
     if not nature:
         raise ValidationError("Say what the interest is: it is recorded in the minutes.")
@@ -72,13 +78,53 @@ def declaration_record(
     events.event_record(
         meeting=meeting,
         type="declaration.recorded",
-        data={"item": item.pk, "user": {"id": user.pk, "name": user.get_full_name() or user.get_username()}},
+        data=declaration_data(declaration),
         actor=actor,
         client_id=client_id,
     )
+    _leave_the_item(meeting, item, user, actor)
     policy.forget(user)
     events.access_changed(user.pk)
     return declaration
+
+
+def _person(user: User | None) -> dict[str, object] | None:
+    if user is None:
+        return None
+    return {"id": user.pk, "name": user.get_full_name() or user.get_username()}
+
+
+def declaration_data(declaration: Declaration) -> dict[str, object]:
+    """A declaration as the live protocol sends it (docs/live-protocol.md)."""
+    return {
+        "id": declaration.pk,
+        "item": declaration.item_id,
+        "user": _person(declaration.user),
+        "nature": declaration.nature,
+        "recorded_by": _person(declaration.recorded_by),
+    }
+
+
+def _leave_the_item(meeting: Meeting, item: AgendaItem, user: User, actor: User) -> None:
+    """A member who has just declared leaves the item's debate: their ballot on an open vote of the
+    item (or its sub-items) is withdrawn, and so is their place in its speakers' queue."""
+    from ..models import Ballot, Motion, SpeakerRequest
+
+    items = [item.pk, *AgendaItem.objects.filter(parent=item).values_list("pk", flat=True)]
+    withdrawn = Ballot.objects.filter(user=user, motion__item_id__in=items, motion__status=Motion.Status.OPEN)
+    motions = list(Motion.objects.filter(pk__in=withdrawn.values("motion_id")).select_related("item"))
+    withdrawn.delete()
+    for motion in motions:
+        from .votes import ballots_changed
+
+        ballots_changed(motion=motion, actor=actor)
+    active = SpeakerRequest.objects.filter(user=user, item_id__in=items, status__in=SpeakerRequest.ACTIVE)
+    touched = set(active.values_list("item_id", flat=True))
+    active.update(status=SpeakerRequest.Status.WITHDRAWN, ended_at=timezone.now())
+    for item_id in sorted(touched):
+        from .debate import speakers_changed
+
+        speakers_changed(meeting=meeting, item=AgendaItem.objects.get(pk=item_id), actor=actor)
 
 
 # --- attendance and quorum -------------------------------------------------------------------
