@@ -32,6 +32,16 @@ def _paper(request: HttpRequest, pk: int) -> Paper:
     )
 
 
+def _may_present(user: User, paper: Paper) -> bool:
+    """The rule of meetings.services.chair.presenter_show_page, to offer the control only to those it accepts."""
+    item, meeting = paper.item, paper.item.meeting
+    return (
+        policy.can(user, Action.CHAIR, meeting)
+        or policy.can(user, Action.MANAGE, meeting)
+        or (item.presenter_id == user.pk and policy.can(user, Action.VIEW, item))
+    )
+
+
 def reader_config(user: User, paper: Paper) -> dict[str, Any]:
     """Everything the reader script needs, as JSON in the page (no inline script)."""
     version = paper.current_version
@@ -81,6 +91,15 @@ def reader_config(user: User, paper: Paper) -> dict[str, Any]:
         "socket": f"/ws/meetings/{meeting.pk}/" if meeting.status != "draft" else None,
         "seq": meeting.last_seq,
         "user": {"id": user.pk, "name": user.get_full_name() or user.get_username()},
+        # "Show this page to everyone" (presenter.page, docs/live-protocol.md) is for the chair,
+        # the secretary and the item's presenter, while the meeting is in progress; the bar
+        # names whoever presents, so the reader knows the names of the board's people.
+        "meetingStatus": meeting.status,
+        "canPresent": _may_present(user, paper),
+        "people": {
+            str(seat.user_id): seat.user.get_full_name() or seat.user.get_username()
+            for seat in meeting_selectors.seated_people(meeting.board)
+        },
         "agenda": agenda,
         "pdfjs": {
             "lib": static("vendor/pdfjs/pdf.min.mjs"),

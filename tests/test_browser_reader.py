@@ -5,6 +5,7 @@ carries a highlight to the same sentence on its new page."""
 from __future__ import annotations
 
 import re
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
@@ -215,3 +216,122 @@ def _wait_value(page: Page, value: str) -> None:
     page.wait_for_function(
         "(value) => document.querySelector('[data-page-input]').value === value", arg=value, timeout=15_000
     )
+
+
+SHOTS = Path("/tmp/shots-c2")
+
+
+def test_a_note_is_placed_from_the_keyboard(site: Site, paper: Any) -> None:
+    """No pointer: Tab to "Add note on this page", type, Save; then N with text selected anchors
+    the note at that text. Focus comes back to where the note was asked for."""
+    from playwright.sync_api import expect
+
+    from documents.models import Annotation
+
+    context = site.context()
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    site.sign_in(page, "member")
+    _open(site, page, paper, at=3)
+
+    add = page.get_by_role("button", name="Add note on this page")
+    add.focus()
+    page.keyboard.press("Enter")
+    expect(page.get_by_label("Your note")).to_be_focused()
+    page.keyboard.type("Ask about the quarter's figures.")
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / "reader-keyboard-note-dialog-820x1180.png"))
+    page.get_by_role("button", name="Save note").focus()
+    page.keyboard.press("Enter")
+    page.locator("[data-status]", has_text="only you").wait_for()
+    expect(add).to_be_focused()
+    expect(page.locator('.page[data-page-number="3"] .mark-note')).to_have_count(1)
+    note = Annotation.objects.get(body="Ask about the quarter's figures.")
+    assert note.kind == "note" and note.page == 3
+
+    # With text selected (as shift and the arrow keys would), N puts the note at that text.
+    _open(site, page, paper, at=5)
+    _select(page, 5, TARGET)
+    page.locator("#viewerContainer").focus()
+    page.keyboard.press("n")
+    page.keyboard.type("Three months is low for us.")
+    page.keyboard.press("Tab")  # past "Share with the board" to Save note
+    page.keyboard.press("Tab")
+    expect(page.get_by_role("button", name="Save note")).to_be_focused()
+    page.keyboard.press("Enter")
+    page.locator("[data-status]", has_text="only you").wait_for()
+    anchored = Annotation.objects.get(body="Three months is low for us.")
+    assert anchored.page == 5
+    assert anchored.quote_exact == TARGET
+    pin = page.locator('.page[data-page-number="5"] .mark-note').bounding_box()
+    line = page.locator('.page[data-page-number="5"] .textLayer span', has_text="reserves policy target").first
+    text_box = line.bounding_box()
+    assert pin is not None and text_box is not None
+    assert abs(pin["y"] - text_box["y"]) < 3 * text_box["height"], "the note sits at the selected text"
+    page.screenshot(path=str(SHOTS / "reader-keyboard-note-placed-820x1180.png"))
+    context.close()
+    assert not errors, errors
+
+
+def _reader_as(site: Site, context: Any, username: str, paper: Any, at: int = 1) -> Page:
+    """The reader signed in as ``username`` by a server-made session (as test_browser_live does),
+    with the meeting socket open."""
+    from django.conf import settings
+    from django.contrib.auth.models import User
+    from django.test import Client
+
+    from tests.auth import sign_in
+
+    client = sign_in(Client(), User.objects.get(username=username))
+    cookie = client.cookies[settings.SESSION_COOKIE_NAME].value
+    context.add_cookies([{"name": settings.SESSION_COOKIE_NAME, "value": cookie, "url": site.url}])
+    page = context.new_page()
+    _open(site, page, paper, at=at)
+    return page
+
+
+def test_the_presenter_shows_a_page_and_a_member_s_reader_follows_with_their_name(live_site: Site) -> None:
+    """The item's presenter (the secretary, David Okafor) shows page 4 from the reader: Ruth's
+    reader goes there and says who is showing it. Ruth, a member, has no such control."""
+    from playwright.sync_api import expect
+
+    from documents import services as document_services
+    from meetings import services
+    from meetings.models import MeetingStatus
+
+    site = live_site
+    world = site.world
+    paper = document_services.paper_create(actor=world.secretary, item=world.public_item, title="Finance report")
+    document_services.paper_version_add(actor=world.secretary, paper=paper, data=report())
+    services.meeting_advance(actor=world.chair, meeting=world.meeting, to=MeetingStatus.LIVE)
+    contexts = [site.context(), site.context()]
+    try:
+        david = _reader_as(site, contexts[0], "secretary", paper)
+        ruth = _reader_as(site, contexts[1], "member", paper)
+        for page in (david, ruth):
+            page.wait_for_function("() => document.querySelector('[data-reader]') && window.WebSocket")
+        expect(ruth.get_by_role("button", name="Show this page to everyone")).to_have_count(0)
+        show = david.get_by_role("button", name="Show this page to everyone")
+        expect(show).to_be_visible()
+
+        david.locator("[data-page-input]").fill("4")
+        david.locator("[data-page-input]").press("Enter")
+        _wait_value(david, "4")
+        show.tap()
+        expect(david.locator("[data-presenter-text]")).to_have_text("You are showing page 4 to everyone.")
+        expect(david.locator("[data-status]")).to_contain_text("Everyone following now sees page 4")
+        _wait_value(ruth, "4")
+        expect(ruth.locator("[data-presenter-text]")).to_have_text("David Okafor is showing page 4.")
+        SHOTS.mkdir(parents=True, exist_ok=True)
+        david.screenshot(path=str(SHOTS / "reader-presenting-820x1180.png"))
+        ruth.screenshot(path=str(SHOTS / "reader-following-820x1180.png"))
+
+        # Ruth reads on; the bar offers the way back to the presented page.
+        ruth.get_by_role("button", name="Next page").tap()
+        _wait_value(ruth, "5")
+        ruth.get_by_role("button", name="Go to page 4").tap()
+        _wait_value(ruth, "4")
+    finally:
+        for context in contexts:
+            context.close()

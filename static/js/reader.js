@@ -7,7 +7,10 @@
 // - Annotations are stored with W3C-style anchors: page, rectangles in PDF points, the quote
 //   with its prefix and suffix, and its position in the page text. Each gets a client id, so a
 //   save retried after a dropped connection (or made offline) is stored once.
-// - Shared annotations and the presenter's page arrive on the meeting socket.
+// - Shared annotations and the presenter's page arrive on the meeting socket. The chair, the
+//   secretary and the item's presenter can show the page they are on to everyone (presenter.page);
+//   the bar names who is presenting. A note can be placed from the keyboard ("Add note on this
+//   page", or N): at the selected text, or at the top of the page being read.
 // No innerHTML with data: text goes in as text.
 
 import { LiveSocket } from "./live-socket.js";
@@ -489,9 +492,11 @@ function offerHighlight() {
 // --- notes and ink ---------------------------------------------------------------------------
 
 let noteTarget = null;
+let lastNoteFrom = null;
 
-function startNote(number, point) {
-  noteTarget = { number, point };
+// picked: the text selected when the note was asked for (the dialog's text box takes the selection).
+function startNote(number, point, picked = null) {
+  noteTarget = { number, point, picked, returnTo: document.activeElement };
   const dialog = q("[data-note-dialog]");
   q("[data-note-body]").value = "";
   const share = q("[data-note-share]");
@@ -511,7 +516,7 @@ function finishNote(event) {
     return;
   }
   const share = q("[data-note-share]");
-  const picked = selectionOnPage();
+  const picked = noteTarget.picked || selectionOnPage();
   save({
     client_id: newId(),
     kind: "note",
@@ -521,8 +526,30 @@ function finishNote(event) {
     quote: picked && picked.number === noteTarget.number ? { exact: picked.exact, prefix: picked.prefix, suffix: picked.suffix } : undefined,
     body,
   });
+  lastNoteFrom = noteTarget.returnTo;
   noteTarget = null;
   dialog.close();
+}
+
+// A note without a pointer: at the start of the selected text, or near the top left of the page read.
+function noteHere() {
+  if (!viewer || !pdfDocument) return;
+  const picked = selectionOnPage();
+  let number = viewer.currentPageNumber;
+  let point;
+  const first = picked && picked.range.getClientRects()[0];
+  if (first) {
+    number = picked.number;
+    point = toPdfPoint(number, pageView(number).div, first.left, first.top);
+  } else {
+    const viewport = baseViewport(number);
+    if (!viewport) {
+      say("The page is still loading; try again in a moment.");
+      return;
+    }
+    point = viewport.convertToPdfPoint(28, 28);
+  }
+  startNote(number, point, first ? picked : null);
 }
 
 function pageUnder(event) {
@@ -786,20 +813,109 @@ function follow() {
   }
 }
 
+// --- presenting ------------------------------------------------------------------------------
+
+let presented = null; // the last presenter.page seen on this meeting's current item
+
+function presenterId(data) {
+  return data.presenter && typeof data.presenter === "object" ? data.presenter.id : data.presenter;
+}
+
+function presenterName(data) {
+  if (data.presenter && typeof data.presenter === "object" && data.presenter.name) return data.presenter.name;
+  return data.presenter_name || (config.people || {})[String(data.presenter)] || "The presenter";
+}
+
+function paperInAgenda(id) {
+  for (const item of config.agenda || []) for (const paper of item.papers || []) if (paper.id === id) return paper;
+  return null;
+}
+
+function showPresented(data, { move = false } = {}) {
+  presented = data;
+  const bar = q("[data-presenter]");
+  const go = q('[data-action="go-presented"]');
+  if (!data) {
+    bar.hidden = true;
+    return;
+  }
+  const mine = presenterId(data) === config.user.id;
+  const who = mine ? "You are" : `${presenterName(data)} is`;
+  const here = data.paper === config.paper;
+  const other = here ? null : paperInAgenda(data.paper);
+  let text;
+  if (here) text = mine ? `You are showing page ${data.page} to everyone.` : `${who} showing page ${data.page}.`;
+  else text = `${who} showing ${other ? other.title : "another paper"}, page ${data.page}.`;
+  q("[data-presenter-text]").textContent = text;
+  if (here && move && !mine && follow() && viewer) viewer.currentPageNumber = data.page;
+  if (here) {
+    go.textContent = `Go to page ${data.page}`;
+    go.hidden = mine || (viewer && viewer.currentPageNumber === data.page);
+  } else {
+    go.textContent = "Open that paper";
+    go.hidden = mine || !other;
+  }
+  bar.hidden = false;
+  bar.dataset.mine = String(mine);
+}
+
+function goPresented() {
+  if (!presented) return;
+  if (presented.paper === config.paper) {
+    viewer.currentPageNumber = presented.page;
+    q("#viewerContainer").focus();
+    return;
+  }
+  const other = paperInAgenda(presented.paper);
+  if (other) window.location.assign(`${other.url}#page=${presented.page}`);
+}
+
+function showMeetingStatus(status) {
+  config.meetingStatus = status;
+  const group = q("[data-present-group]");
+  if (group) group.hidden = status !== "live";
+  if (status !== "live") showPresented(null);
+}
+
+function present(button) {
+  if (!config.live) {
+    say("Presenting needs the meeting's live connection; reload the page.");
+    return;
+  }
+  const page = viewer.currentPageNumber;
+  if (!config.live.isOpen()) say("Not connected: the page will be shown when the connection is back.");
+  button.disabled = true;
+  config.live
+    .send("presenter.page", { paper: config.paper, page })
+    .then((data) => {
+      showPresented({ ...data, presenter: config.user.id });
+      say(`Everyone following now sees page ${data.page}.`);
+    })
+    .catch((error) => say((error && error.message) || "That did not work."))
+    .finally(() => (button.disabled = false));
+}
+
 function onFrame(frame) {
+  if (frame.type === "state") {
+    if (frame.status) showMeetingStatus(frame.status);
+    // A presenter note restored on (re)connecting: offered, not jumped to.
+    if ("presenter" in frame) showPresented(frame.presenter || null);
+    return;
+  }
+  if (frame.type === "error") {
+    say(frame.message || "That did not work.");
+    return;
+  }
   if (frame.type !== "event") return;
   const data = frame.data || {};
+  if (frame.event === "meeting.status") showMeetingStatus(data.status);
+  if (frame.event === "meeting.current_item") showPresented(null);
   if (frame.event.startsWith("annotation.") && data.paper === config.paper && data.version === config.version) {
     if (frame.event === "annotation.deleted") forget(data.id);
     else remember({ ...data, mine: data.author && data.author.id === config.user.id });
     redrawAll();
-  } else if (frame.event === "presenter.page" && data.presenter !== config.user.id && follow()) {
-    if (data.paper === config.paper) {
-      viewer.currentPageNumber = data.page;
-      say(`Following the presenter: page ${data.page}.`);
-    } else {
-      say("The presenter moved to another paper.");
-    }
+  } else if (frame.event === "presenter.page") {
+    showPresented(data, { move: true });
   }
 }
 
@@ -862,6 +978,9 @@ async function start() {
   eventBus.on("pagechanging", ({ pageNumber }) => {
     q("[data-page-input]").value = String(pageNumber);
     markThumb(pageNumber);
+    if (presented && presented.paper === config.paper) {
+      q('[data-action="go-presented"]').hidden = presenterId(presented) === config.user.id || pageNumber === presented.page;
+    }
     try {
       localStorage.setItem(LAST_PAGE_KEY, JSON.stringify({ page: pageNumber, version: config.version }));
     } catch {
@@ -977,6 +1096,15 @@ async function start() {
       case "ink-undo":
         undoInk();
         break;
+      case "note-here":
+        noteHere();
+        break;
+      case "present":
+        present(event.target.closest("[data-action]"));
+        break;
+      case "go-presented":
+        goPresented();
+        break;
       default:
         break;
     }
@@ -993,6 +1121,19 @@ async function start() {
   });
   q("[data-mark-selection]").addEventListener("click", highlightSelection);
   q("[data-note-form]").addEventListener("submit", finishNote);
+  q("[data-note-dialog]").addEventListener("close", () => {
+    // Back to where the note was asked for (the button or the page), for keyboard users.
+    const back = noteTarget ? noteTarget.returnTo : lastNoteFrom;
+    noteTarget = null;
+    if (back && back.isConnected && back !== document.body) back.focus();
+  });
+  // N places a note on the page being read, unless typing.
+  document.addEventListener("keydown", (event) => {
+    if (event.key.toLowerCase() !== "n" || event.ctrlKey || event.metaKey || event.altKey) return;
+    if (event.target.closest?.("input, textarea, select, [contenteditable], dialog")) return;
+    event.preventDefault();
+    noteHere();
+  });
   container.addEventListener("pointerdown", onPointerDown);
   container.addEventListener("pointermove", onPointerMove);
   container.addEventListener("pointerup", onPointerUp);
