@@ -36,7 +36,7 @@ from boardroom import sessions, wsauth
 
 from . import fanout, live, services
 from .events import encode_frame, session_group, user_group
-from .models import MeetingEvent
+from .models import Meeting, MeetingEvent
 
 log = logging.getLogger(__name__)
 
@@ -185,7 +185,10 @@ def _admission(
 ) -> tuple[dict[str, object], list[MeetingEvent], list[dict[str, object]] | None]:
     """A new socket's database work after its access check (sync): the meeting's state, the
     first events it missed, and its presence row (with who is online when ``snapshot``)."""
-    state = live.meeting_state(meeting_id, view)
+    # The state for the user already loaded, whose policy grants load_view left memoised: not
+    # live.meeting_state, which loads the user and their grants again (five queries more).
+    meeting = Meeting.objects.select_related("board", "adjourned_by", "current_item").get(pk=meeting_id)
+    state = live.build_state(user, meeting, view.items)
     missed = live.events_after(meeting_id, after) if after is not None else []
     online = services.presence_join(
         user=user, meeting_id=meeting_id, channel_name=channel_name, device=device, snapshot=snapshot
