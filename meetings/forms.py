@@ -31,6 +31,16 @@ class TimeInput(forms.TimeInput):
         super().__init__(attrs=attrs, format="%H:%M")
 
 
+class BoardRulesForm(forms.Form):
+    """The board's rules for its meetings, edited by its secretary or chair on the board page."""
+
+    chair_casting_vote = forms.BooleanField(
+        required=False,
+        label="The chair has a casting vote on a tie",
+        help_text="On an equality of votes the chair decides with a second, casting vote (as your rules allow).",
+    )
+
+
 class MeetingForm(forms.Form):
     """A meeting's details, with times entered in the board's time zone."""
 

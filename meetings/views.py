@@ -4,6 +4,7 @@ from typing import Any
 
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.models import User
+from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -17,6 +18,7 @@ from documents import packs
 from documents.models import Comment
 
 from . import live, notices, selectors, services
+from .forms import BoardRulesForm
 from .models import (
     AgendaItem,
     Attendance,
@@ -52,6 +54,18 @@ def home(request: HttpRequest) -> HttpResponse:
 @login_required
 def board_detail(request: HttpRequest, pk: int) -> HttpResponse:
     board = policy.get_or_404(request.user, Action.VIEW, Board.objects.all(), pk=pk)
+    can_manage = policy.can(request.user, Action.MANAGE, board)
+    rules_form = BoardRulesForm(initial={"chair_casting_vote": board.chair_casting_vote}) if can_manage else None
+    if request.method == "POST":
+        if not can_manage:
+            raise PermissionDenied("Only the chair or the secretary can change the board's rules.")
+        rules_form = BoardRulesForm(request.POST)
+        if rules_form.is_valid():
+            assert isinstance(request.user, User)
+            services.board_rules_update(
+                actor=request.user, board=board, chair_casting_vote=rules_form.cleaned_data["chair_casting_vote"]
+            )
+            return redirect("board", pk=board.pk)
     meetings = list(selectors.meetings_of_board(request.user, board))
     # Soonest first for what is ahead; most recent first for what is behind.
     upcoming = [m for m in reversed(meetings) if m.is_upcoming]
@@ -64,7 +78,8 @@ def board_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "meetings": meetings,
             "upcoming": upcoming,
             "past": past,
-            "can_manage": policy.can(request.user, Action.MANAGE, board),
+            "can_manage": can_manage,
+            "rules_form": rules_form,
         },
     )
 

@@ -30,6 +30,11 @@ def _name(user: Any) -> str:
     return str(user.get_full_name() or user.get_username())
 
 
+def _voter_name(vote: dict[str, Any]) -> str:
+    user = vote.get("user")
+    return str(user.get("name", "")) if isinstance(user, dict) else str(vote.get("name", ""))
+
+
 def live_record(meeting: Meeting) -> dict[str, Any]:
     """The meeting's attendance, quorum, declarations and closed votes, as they stand now."""
     day = timezone.localdate(meeting.starts_at)
@@ -67,7 +72,9 @@ def live_record(meeting: Meeting) -> dict[str, Any]:
                 "counts": result.get("counts", {}),
                 "secret": motion.secret,
                 "quorum": result.get("quorum", {}),
-                "votes": [{"name": v.get("name", ""), "choice": v.get("choice", "")} for v in result.get("votes", [])],
+                # Named results: {"user": {"id", "name"}, "choice"} (earlier records: {"user": id, "name", "choice"}).
+                "votes": [{"name": _voter_name(v), "choice": v.get("choice", "")} for v in result.get("votes", [])],
+                "casting": result.get("casting"),
             }
         )
     return {

@@ -23,6 +23,7 @@ from ._common import _require_board_admin
 
 __all__ = [
     "board_create",
+    "board_rules_update",
     "membership_sync_grants",
     "membership_create",
     "membership_update",
@@ -165,3 +166,20 @@ def membership_end(*, actor: User | None, membership: Membership, on: dt.date | 
     )
     membership_sync_grants(user=membership.user, board=membership.board)
     return membership
+
+
+@transaction.atomic
+def board_rules_update(*, actor: User, board: Board, chair_casting_vote: bool) -> Board:
+    """The board's rules for its meetings (the secretary or chair): whether the chair has a
+    casting vote on a tie."""
+    from django.core.exceptions import PermissionDenied
+
+    from boardroom.policy import Action
+
+    if not policy.can(actor, Action.MANAGE, board):
+        raise PermissionDenied("Only the chair or the secretary can change the board's rules.")
+    if board.chair_casting_vote != chair_casting_vote:
+        board.chair_casting_vote = chair_casting_vote
+        board.save(update_fields=["chair_casting_vote"])
+        audit.record("board.rules", actor=actor, obj=board, board_id=board.pk, chair_casting_vote=chair_casting_vote)
+    return board
