@@ -174,7 +174,7 @@ def build_state(
         if not privileged:
             found = found.filter(user=user)
         declarations = [services.declaration_data(d) for d in found.order_by("item__sort_key", "created_at")]
-    my_recusals = sorted({d["item"] for d in declarations if d["user"]["id"] == user.pk})  # type: ignore[index]
+    my_recusals: list[int] = sorted({int(d["item"]) for d in declarations if d["user"]["id"] == user.pk})  # type: ignore[index,call-overload]
 
     if open_motion is _UNREAD:
         open_motion = (

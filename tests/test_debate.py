@@ -177,7 +177,7 @@ def test_state_rebuilds_declarations_vote_and_recusals(world: BoardWorld) -> Non
     member_state = live.meeting_state(world.meeting.pk, live.load_view(world.member, world.meeting.pk))  # type: ignore[arg-type]
     recused_state = live.meeting_state(world.meeting.pk, live.load_view(world.recused, world.meeting.pk))  # type: ignore[arg-type]
     observer_state = live.meeting_state(world.meeting.pk, live.load_view(world.observer, world.meeting.pk))  # type: ignore[arg-type]
-    assert [d["user"]["id"] for d in chair_state["declarations"]] == [world.recused.pk]  # type: ignore[index]
+    assert [d["user"]["id"] for d in chair_state["declarations"]] == [world.recused.pk]  # type: ignore[attr-defined]
     assert member_state["declarations"] == [] and member_state["my_recusals"] == []
     assert recused_state["my_recusals"] == [world.public_item.pk]
     assert member_state["vote"]["mine"] == "Against" and member_state["vote"]["voted"] == [world.member.pk]  # type: ignore[index]
