@@ -93,7 +93,7 @@ def meeting_adjourn(
     The meeting stays live: the agenda, comments and the speakers' queue go on, but no vote
     opens until it resumes. A vote must be closed before adjourning.
     """
-    meeting = Meeting.objects.select_for_update().select_related("adjourned_by").get(pk=meeting.pk)
+    meeting = Meeting.objects.select_for_update(of=("self",)).select_related("adjourned_by").get(pk=meeting.pk)
     if events.event_for_client_id(actor, client_id) is not None:
         return meeting
     _require(actor, Action.CHAIR, meeting)

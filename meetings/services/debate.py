@@ -167,7 +167,7 @@ def speaker_done(
     if item_id is None:
         raise ValidationError("Nobody has the floor: no item is under discussion.")
     speaking = (
-        SpeakerRequest.objects.select_for_update()
+        SpeakerRequest.objects.select_for_update(of=("self",))
         .select_related("item")
         .filter(item_id=item_id, status=SpeakerRequest.Status.SPEAKING)
         .first()

@@ -237,7 +237,9 @@ def motion_close(*, actor: User, motion: Motion, client_id: uuid.UUID | None = N
     (``casting_pending``); otherwise a tie is not carried.
     """
     motion = (
-        Motion.objects.select_for_update().select_related("item__meeting__board", "mover", "seconder").get(pk=motion.pk)
+        Motion.objects.select_for_update(of=("self",))
+        .select_related("item__meeting__board", "mover", "seconder")
+        .get(pk=motion.pk)
     )
     if motion.status == Motion.Status.CLOSED:
         return motion
@@ -285,7 +287,9 @@ def motion_close(*, actor: User, motion: Motion, client_id: uuid.UUID | None = N
 def vote_casting(*, actor: User, motion: Motion, choice: str, client_id: uuid.UUID | None = None) -> Motion:
     """The chair decides a tied vote with their casting vote (where the board's rules give one)."""
     motion = (
-        Motion.objects.select_for_update().select_related("item__meeting__board", "mover", "seconder").get(pk=motion.pk)
+        Motion.objects.select_for_update(of=("self",))
+        .select_related("item__meeting__board", "mover", "seconder")
+        .get(pk=motion.pk)
     )
     if events.event_for_client_id(actor, client_id) is not None:
         return motion
