@@ -200,3 +200,26 @@ def test_the_secretary_sets_the_chairs_casting_vote_on_the_board_page(world: Boa
     assert client.post(world.board.get_absolute_url(), {"chair_casting_vote": "on"}).status_code == 302
     world.board.refresh_from_db()
     assert world.board.chair_casting_vote is True
+
+
+async def test_a_reconnecting_socket_gets_presenter_adjournment_and_timer_in_its_state(live_world: BoardWorld) -> None:
+    await database_sync_to_async(_live_on)(live_world, live_world.public_item)
+    chair, _ = await _connect(live_world.chair, live_world.meeting.pk)
+    await chair.send_json_to({"type": "presenter.page", "id": _uid(), "paper": live_world.public_paper.pk, "page": 2})
+    assert (await _frame(chair, skip=("state", "presence", "event")))["type"] == "ack"
+    await chair.send_json_to({"type": "meeting.adjourn", "id": _uid()})
+    assert (await _frame(chair, skip=("state", "presence", "event")))["object"]["adjourned"]["by"][
+        "id"
+    ] == live_world.chair.pk
+    await chair.send_json_to(
+        {"type": "vote.open", "id": _uid(), "item": live_world.public_item.pk, "text": "That we agree"}
+    )
+    refused = await _frame(chair, skip=("state", "presence", "event"))
+    assert refused["type"] == "error" and refused["message"].startswith("The meeting is adjourned.")
+    member, state = await _state(live_world.member, live_world.meeting.pk)
+    assert state["presenter"]["page"] == 2 and state["presenter"]["presenter"]["id"] == live_world.chair.pk
+    assert state["adjourned"]["by"]["id"] == live_world.chair.pk and state["current_since"]
+    recused, state = await _state(live_world.recused, live_world.meeting.pk)
+    assert state["presenter"] is None and state["my_recusals"] == [live_world.public_item.pk]
+    for socket in (chair, member, recused):
+        await socket.disconnect()
