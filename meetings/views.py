@@ -94,9 +94,12 @@ def _live_page_context(user: User, meeting: Meeting, items: list[AgendaItem]) ->
     by_id = {item.pk: item for item in items}
     for item in items:
         item.live_comments = []  # type: ignore[attr-defined]
+        item.comment_threads = []  # type: ignore[attr-defined]
         item.closed_motions = []  # type: ignore[attr-defined]
-    comments = (
-        Comment.objects.filter(item_id__in=list(by_id), deleted_at__isnull=True)
+    # Withdrawn comments are read too: a withdrawn first-level comment with replies stays as
+    # "Comment withdrawn" above them (one level of replies, docs/live-protocol.md).
+    comments = list(
+        Comment.objects.filter(item_id__in=list(by_id))
         .select_related("author")
         .only(
             "pk",
@@ -104,14 +107,28 @@ def _live_page_context(user: User, meeting: Meeting, items: list[AgendaItem]) ->
             "parent_id",
             "body",
             "created_at",
+            "edited_at",
+            "deleted_at",
             "author__first_name",
             "author__last_name",
             "author__username",
         )
         .order_by("created_at", "pk")
     )
+    threads: dict[int, Comment] = {}
     for comment in comments:
-        by_id[comment.item_id].live_comments.append(comment)  # type: ignore[attr-defined]
+        if comment.parent_id is None:
+            comment.thread_replies = []  # type: ignore[attr-defined]
+            threads[comment.pk] = comment
+    for comment in comments:
+        if comment.deleted_at is None:
+            by_id[comment.item_id].live_comments.append(comment)  # type: ignore[attr-defined]
+            parent = threads.get(comment.parent_id) if comment.parent_id else None
+            if parent is not None:
+                parent.thread_replies.append(comment)  # type: ignore[attr-defined]
+    for comment in threads.values():
+        if comment.deleted_at is None or comment.thread_replies:  # type: ignore[attr-defined]
+            by_id[comment.item_id].comment_threads.append(comment)  # type: ignore[attr-defined]
     open_motion: Motion | None = None
     motions = Motion.objects.filter(item_id__in=list(by_id)).select_related("mover", "seconder")
     for motion in motions.order_by("opened_at", "pk"):
@@ -149,6 +166,11 @@ def _live_page_context(user: User, meeting: Meeting, items: list[AgendaItem]) ->
     state = live.build_state(user, meeting, by_id.keys(), current_item=current, open_motion=open_motion)
     if can_manage and meeting.status != MeetingStatus.DRAFT:
         quorum = state["quorum"]  # type: ignore[assignment]
+    voting = services.voting_member_ids(meeting)
+    # The chair's and secretary's pickers (mover, seconder, a declaration for another member,
+    # who has not voted): the people seated for this meeting, from the attendance list above.
+    people = [{"id": p["id"], "name": p["name"], "voting": p["id"] in voting} for p in attendance]
+    recused = _recused_places(meeting, list(state["my_recusals"]))  # type: ignore[call-overload]
     return {
         "current_item": current,
         "current_hidden": meeting.current_item_id is not None and current is None,
@@ -167,12 +189,34 @@ def _live_page_context(user: User, meeting: Meeting, items: list[AgendaItem]) ->
             "socket": f"/ws/meetings/{meeting.pk}/",
             "canChair": can_chair,
             "canManage": can_manage,
-            "mayVote": user.pk in services.voting_member_ids(meeting),
+            "mayVote": user.pk in voting,
+            "people": people if (can_chair or can_manage) else [],
+            "recusedItems": recused,
             "vote": state["vote"],
             "quorum": quorum,
             "state": state,
         },
     }
+
+
+def _recused_places(meeting: Meeting, item_ids: list[int]) -> list[dict[str, object]]:
+    """Where the items a person declared on sat in the agenda, so their page says "You stepped out
+    of item 6.3" there instead of the numbering jumping. Their own declaration: the number and
+    title are theirs to see. No query for the (usual) person without a declaration."""
+    if not item_ids:
+        return []
+    rows = AgendaItem.objects.filter(meeting=meeting).order_by("sort_key", "pk")
+    hidden = set(item_ids)
+    places: list[dict[str, object]] = []
+    before: int | None = None
+    for pk, parent_id, number, title in rows.values_list("pk", "parent_id", "number", "title"):
+        if pk in hidden:
+            places.append({"id": pk, "number": number, "title": title, "after": before})
+        elif parent_id in hidden:
+            hidden.add(pk)  # a declaration covers the item's sub-items, which go with it
+        else:
+            before = pk
+    return places
 
 
 # The secretary's attendance buttons, in the order they are used on the night.
