@@ -26,7 +26,9 @@ def _config(html: str) -> dict[str, object]:
 
 def test_threads_after_a_reload_keep_edited_marks_and_withdrawn_parents(world: BoardWorld) -> None:
     item = world.public_item
-    first = document_services.comment_create(actor=world.member, item=item, body="Is the rent review due?", client_id=uuid.uuid4())
+    first = document_services.comment_create(
+        actor=world.member, item=item, body="Is the rent review due?", client_id=uuid.uuid4()
+    )
     reply = document_services.comment_create(
         actor=world.chair, item=item, body="In March.", client_id=uuid.uuid4(), parent=first
     )
