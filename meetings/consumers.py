@@ -14,6 +14,7 @@ import asyncio
 import contextlib
 import json
 import logging
+import os
 import random
 import time
 import uuid
@@ -152,7 +153,10 @@ def _admit(
 # a pooler in front) they stay on the one thread. A third of the pool at most: pages and the
 # sockets' other work need connections meanwhile.
 ADMISSION_THREADS = 3
-_admission_executor: ThreadPoolExecutor | None = None
+# With the id of the process that made it: a forked child (a server started from a parent that
+# had admitted sockets, as the test suite's servers are) inherits the executor without its
+# threads, and work handed to it would wait for ever.
+_admission_executor: tuple[int, ThreadPoolExecutor] | None = None
 
 
 def _admission_threads() -> int:
@@ -168,9 +172,9 @@ def _admit_async() -> Any:
     threads = _admission_threads()
     if not threads:
         return database_sync_to_async(_admit)
-    if _admission_executor is None:
-        _admission_executor = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="admission")
-    return DatabaseSyncToAsync(_admit, thread_sensitive=False, executor=_admission_executor)
+    if _admission_executor is None or _admission_executor[0] != os.getpid():
+        _admission_executor = (os.getpid(), ThreadPoolExecutor(max_workers=threads, thread_name_prefix="admission"))
+    return DatabaseSyncToAsync(_admit, thread_sensitive=False, executor=_admission_executor[1])
 
 
 def _admission(
