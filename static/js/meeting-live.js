@@ -624,7 +624,7 @@ function start(config) {
         group.setAttribute("role", "group");
         group.setAttribute("aria-label", "Casting vote");
         group.append(el("span", "vote-casting-label", "Casting vote:"));
-        for (const option of vote.options || Object.keys(result.counts || {})) {
+        for (const option of result.tied || vote.options || Object.keys(result.counts || {})) {
           const button = voteButton(option, `casting:${option}`, "button vote-option");
           button.addEventListener("click", () => castingVote(vote, option, button));
           group.append(button);
@@ -848,6 +848,8 @@ function start(config) {
   document.addEventListener("click", (event) => {
     const button = event.target.closest("[data-command]");
     if (button) command(button);
+    const casting = event.target.closest("[data-casting-motion]");
+    if (casting) castingVote({ id: Number(casting.dataset.castingMotion) }, casting.dataset.castingChoice, casting);
     const badge = event.target.closest("[data-item-news]");
     if (badge) openComments(Number(badge.closest(".item[data-item]").dataset.item));
     const mark = event.target.closest("[data-attendance-status]");
