@@ -89,7 +89,7 @@ async function api(url, { method = "GET", body } = {}) {
     body: body !== undefined ? JSON.stringify(body) : undefined,
   });
   if (response.status === 204) return null;
-  let data = null;
+  let data;
   try {
     data = await response.json();
   } catch {
