@@ -124,6 +124,20 @@ class Site:
             with page.expect_navigation():
                 button.click()
 
+    def give_session(self, context: BrowserContext, user: Any) -> None:
+        """Sign ``user`` (a User or a username) in on ``context`` server-side, second factor confirmed:
+        for tests about what comes after signing in (the sign-in pages have tests of their own)."""
+        from django.conf import settings
+        from django.contrib.auth.models import User
+        from django.test import Client
+
+        from tests.auth import sign_in
+
+        if isinstance(user, str):
+            user = User.objects.get(username=user)
+        cookie = sign_in(Client(), user).cookies[settings.SESSION_COOKIE_NAME].value
+        context.add_cookies([{"name": settings.SESSION_COOKIE_NAME, "value": cookie, "url": self.url}])
+
     def sign_in_with_code(self, page: Page, username: str) -> None:
         """Sign in as someone with an authenticator app, typing the code it shows if asked."""
         from tests.auth import authenticator, current_code

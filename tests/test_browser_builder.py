@@ -227,15 +227,8 @@ def test_secretary_enrols_builds_an_agenda_and_publishes(site: Site) -> None:
     # The secretary sees who has not opened version 2 and reminds them with one tap.
     # Signed in server-side: a second sign-in with the authenticator inside the same 30-second
     # window would reuse the code the enrolment used, which the second factor rightly refuses.
-    from django.conf import settings
-    from django.contrib.auth.models import User
-    from django.test import Client
-
-    from tests.auth import sign_in
-
-    session = sign_in(Client(), User.objects.get(username="secretary")).cookies[settings.SESSION_COOKIE_NAME].value
     secretary_context = site.context()
-    secretary_context.add_cookies([{"name": settings.SESSION_COOKIE_NAME, "value": session, "url": site.url}])
+    site.give_session(secretary_context, "secretary")
     secretary = secretary_context.new_page()
     secretary.goto(site.at(f"/meetings/{meeting.pk}/reading/"))
     matrix = secretary.locator("table.read-status").inner_text()

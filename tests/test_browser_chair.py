@@ -17,7 +17,7 @@ import pytest
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
-    from playwright.sync_api import BrowserContext, Page
+    from playwright.sync_api import BrowserContext, FloatRect, Page
 
     from tests.browser_support import Site
 
@@ -34,16 +34,10 @@ MOTION = "That the board approves the management accounts to the end of February
 
 def open_meeting(site: Site, context: BrowserContext, username: str) -> Page:
     """The meeting page, signed in as ``username`` (session made server-side, as in test_browser_live)."""
-    from django.conf import settings
     from django.contrib.auth.models import User
-    from django.test import Client
     from playwright.sync_api import expect
 
-    from tests.auth import sign_in
-
-    client = sign_in(Client(), User.objects.get(username=username))
-    cookie = client.cookies[settings.SESSION_COOKIE_NAME].value
-    context.add_cookies([{"name": settings.SESSION_COOKIE_NAME, "value": cookie, "url": site.url}])
+    site.give_session(context, User.objects.get(username=username))
     page = context.new_page()
     page.goto(site.at(site.world.meeting.get_absolute_url()))
     expect(page.locator("[data-live-connection]")).to_have_attribute("data-state", "connected")
@@ -115,7 +109,7 @@ def tab_to(page: Page, name: str | re.Pattern[str], *, limit: int = 200) -> None
     raise AssertionError(f"Tab never reached {name!r}")
 
 
-def box(page: Page, selector: str) -> dict[str, float]:
+def box(page: Page, selector: str) -> FloatRect:
     found = page.locator(selector).first.bounding_box()
     assert found is not None, f"{selector} is not shown"
     return found

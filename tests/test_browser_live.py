@@ -32,16 +32,10 @@ def open_meeting(site: Site, context: BrowserContext, username: str) -> Page:
     server-side (second factor confirmed, as chairs and secretaries need) and handed to the
     browser as its cookie, which the socket then uses too.
     """
-    from django.conf import settings
     from django.contrib.auth.models import User
-    from django.test import Client
     from playwright.sync_api import expect
 
-    from tests.auth import sign_in
-
-    client = sign_in(Client(), User.objects.get(username=username))
-    cookie = client.cookies[settings.SESSION_COOKIE_NAME].value
-    context.add_cookies([{"name": settings.SESSION_COOKIE_NAME, "value": cookie, "url": site.url}])
+    site.give_session(context, User.objects.get(username=username))
     page = context.new_page()
     page.goto(site.at(site.world.meeting.get_absolute_url()))
     expect(page.locator("[data-live-connection]")).to_have_attribute("data-state", "connected")

@@ -38,15 +38,9 @@ def _go(page: Page, locator: Locator) -> None:
 
 def signed_in(site: Site, context: BrowserContext, username: str) -> Page:
     """A page whose browser holds ``username``'s session (second factor confirmed, made server-side)."""
-    from django.conf import settings
     from django.contrib.auth.models import User
-    from django.test import Client
 
-    from tests.auth import sign_in
-
-    client = sign_in(Client(), User.objects.get(username=username))
-    cookie = client.cookies[settings.SESSION_COOKIE_NAME].value
-    context.add_cookies([{"name": settings.SESSION_COOKIE_NAME, "value": cookie, "url": site.url}])
+    site.give_session(context, User.objects.get(username=username))
     return context.new_page()
 
 

@@ -277,15 +277,9 @@ def test_a_note_is_placed_from_the_keyboard(site: Site, paper: Any) -> None:
 def _reader_as(site: Site, context: Any, username: str, paper: Any, at: int = 1) -> Page:
     """The reader signed in as ``username`` by a server-made session (as test_browser_live does),
     with the meeting socket open."""
-    from django.conf import settings
     from django.contrib.auth.models import User
-    from django.test import Client
 
-    from tests.auth import sign_in
-
-    client = sign_in(Client(), User.objects.get(username=username))
-    cookie = client.cookies[settings.SESSION_COOKIE_NAME].value
-    context.add_cookies([{"name": settings.SESSION_COOKIE_NAME, "value": cookie, "url": site.url}])
+    site.give_session(context, User.objects.get(username=username))
     page = context.new_page()
     _open(site, page, paper, at=at)
     return page

@@ -116,11 +116,6 @@ def _axe(page: Page) -> list[str]:
 
 @pytest.mark.skipif(shutil.which("java") is None or not NU.exists(), reason="the Nu checker needs java and npm ci")
 def test_every_page_is_valid_html_and_passes_axe(site: Site, tmp_path: Path) -> None:
-    from django.conf import settings
-    from django.contrib.auth.models import User
-    from django.test import Client
-
-    from tests.auth import sign_in
 
     problems: list[str] = []
     checked = 0
@@ -131,10 +126,8 @@ def test_every_page_is_valid_html_and_passes_axe(site: Site, tmp_path: Path) -> 
         folder.mkdir()
         problems += [f"[{username}] Nu: {error}" for error in _nu_errors(pages, folder)]
 
-        client = sign_in(Client(), User.objects.get(username=username))
         context = site.context(bypass_csp=True)  # axe is injected as an inline script
-        cookie = client.cookies[settings.SESSION_COOKIE_NAME].value
-        context.add_cookies([{"name": settings.SESSION_COOKIE_NAME, "value": cookie, "url": site.url}])
+        site.give_session(context, username)
         page = context.new_page()
         for path in sorted(pages):
             page.goto(site.at(path))
