@@ -76,7 +76,7 @@ def test_watermark_names_a_reader_in_chinese_and_polish(tmp_path: Path) -> None:
         fonts = form.Resources.Font
         base = sorted(str(font.BaseFont).split("+")[-1] for _name, font in fonts.items())
         # What DejaVu lacks (the Chinese) comes from the fallback font; each face is a subset.
-        assert base == ["DejaVuSans", "DroidSansFallbackFull"] or base[0] == "DejaVuSans"
+        assert len(base) == 2 and "DejaVuSans" in base
         maps = b"".join(font.ToUnicode.read_bytes() for _name, font in fonts.items())
     # The ToUnicode maps give the characters back (search and copy in any viewer).
     for char in f"{CJK}Łk":
